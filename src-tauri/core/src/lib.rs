@@ -1,0 +1,14 @@
+//! Serene's core: everything that decides or protects, with no dependency on Tauri.
+//!
+//! The shell (`src-tauri/src`) parses IPC arguments, calls into this crate, and maps the
+//! result to [`error::Error`]. A CI check proves this crate never links `tauri`.
+
+pub mod crisis;
+pub mod endpoints;
+pub mod error;
+pub mod logging;
+pub mod navigation;
+pub mod sensitive;
+
+pub use error::{Error, ErrorCode};
+pub use sensitive::Sensitive;
