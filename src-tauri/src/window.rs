@@ -1,0 +1,50 @@
+//! The main window, created from `tauri.conf.json` (where it is marked `create: false`) so
+//! that the navigation and new-window guards are attached before the first page loads.
+
+use serene_core::navigation::is_app_url;
+use tauri::webview::NewWindowResponse;
+use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
+
+pub const MAIN_WINDOW: &str = "main";
+
+pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|window| window.label == MAIN_WINDOW)
+        .cloned()
+        .ok_or_else(|| tauri::Error::WindowNotFound)?;
+    WebviewWindowBuilder::from_config(app, &config)?
+        .devtools(cfg!(debug_assertions))
+        .on_navigation(|url| {
+            let allowed = is_app_url(url);
+            if !allowed {
+                // Scheme and host only: a URL's path or query may carry a token.
+                tracing::warn!(
+                    scheme = url.scheme(),
+                    host = url.host_str(),
+                    "blocked navigation away from the app"
+                );
+            }
+            allowed
+        })
+        .on_new_window(|url, _features| {
+            tracing::warn!(
+                scheme = url.scheme(),
+                host = url.host_str(),
+                "blocked a new-window request"
+            );
+            NewWindowResponse::Deny
+        })
+        .build()
+}
+
+pub fn focus_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
