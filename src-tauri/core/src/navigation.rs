@@ -10,11 +10,10 @@ pub fn is_app_url(url: &Url) -> bool {
     if !url.username().is_empty() || url.password().is_some() || url.port().is_some() {
         return false;
     }
-    match (url.scheme(), url.host_str()) {
-        ("tauri", Some("localhost")) => true,
-        ("http" | "https", Some("tauri.localhost")) => true,
-        _ => false,
-    }
+    matches!(
+        (url.scheme(), url.host_str()),
+        ("tauri", Some("localhost")) | ("http" | "https", Some("tauri.localhost"))
+    )
 }
 
 #[cfg(test)]
