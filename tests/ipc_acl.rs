@@ -1,0 +1,97 @@
+//! The IPC boundary under Tauri's mock runtime, with the app's real config and capability:
+//! every command answers the bundled UI and refuses a remote page.
+
+use serde_json::{json, Value};
+use serene_lib::{run_app, COMMANDS, MAIN_WINDOW};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow};
+
+fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = run_app(mock_builder(), tauri::generate_context!()).expect("app builds");
+    let window = app.get_webview_window(MAIN_WINDOW).expect("main window");
+    (app, window)
+}
+
+/// Arguments that make each command run its own validation rather than fail to parse.
+fn args_for(command: &str) -> Value {
+    match command {
+        "open_help_link" => json!({ "id": "not-a-known-link" }),
+        _ => json!({}),
+    }
+}
+
+fn invoke(
+    window: &WebviewWindow<MockRuntime>,
+    command: &str,
+    origin: &str,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: command.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: origin.parse().unwrap(),
+            body: InvokeBody::Json(args_for(command)),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+/// Our own errors carry a stable `code`; an ACL refusal is Tauri's plain string.
+fn is_acl_refusal(error: &Value) -> bool {
+    error
+        .as_str()
+        .is_some_and(|text| text.contains("not allowed"))
+}
+
+#[test]
+fn every_command_refuses_a_remote_origin() {
+    let (_app, window) = app();
+    for origin in [
+        "https://tavus.daily.co/x",
+        "http://127.0.0.1:4444/",
+        "https://tauri.localhost.evil.test/",
+    ] {
+        for command in COMMANDS {
+            let error = invoke(&window, command, origin)
+                .expect_err(&format!("{command} answered {origin}"));
+            assert!(is_acl_refusal(&error), "{command} from {origin}: {error}");
+        }
+    }
+}
+
+#[test]
+fn every_command_answers_the_bundled_ui() {
+    let (_app, window) = app();
+    for command in COMMANDS {
+        match invoke(&window, command, "tauri://localhost/") {
+            Ok(_) => {}
+            Err(error) => assert!(
+                !is_acl_refusal(&error) && error.get("code").is_some(),
+                "{command} was refused locally: {error}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn unknown_commands_are_refused_even_locally() {
+    let (_app, window) = app();
+    let error = invoke(&window, "plugin:shell|open", "tauri://localhost/").unwrap_err();
+    assert!(error.as_str().is_some(), "{error}");
+}
+
+#[test]
+fn app_info_and_help_links_answer_in_the_ipc_error_shape() {
+    let (_app, window) = app();
+    let info = invoke(&window, "app_info", "tauri://localhost/").unwrap();
+    assert_eq!(info["name"], "Serene");
+    let error = invoke(&window, "open_help_link", "tauri://localhost/").unwrap_err();
+    assert_eq!(error["code"], "not_allowed");
+    assert!(error["message"].as_str().unwrap().contains("not known"));
+}

@@ -1,0 +1,126 @@
+//! Drives the real Serene binary through tauri-driver, as a person would: by visible text
+//! and accessible names.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use thirtyfour::prelude::*;
+
+use super::desktop::Desktop;
+
+pub struct App {
+    pub driver: WebDriver,
+    // Declared last so the desktop (and with it every process) outlives the driver.
+    pub desktop: Desktop,
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_serene")
+}
+
+impl App {
+    pub async fn launch(app_env: &[(&str, String)]) -> App {
+        let desktop = Desktop::start(app_env);
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": binary() }));
+        let driver = WebDriver::new(desktop.driver_url.clone(), caps)
+            .await
+            .expect("tauri-driver did not start a session with the app");
+        let app = App { driver, desktop };
+        app.wait_for_text("h1", "Welcome to Serene").await;
+        app
+    }
+
+    pub async fn quit(self) {
+        let App { driver, desktop } = self;
+        let _ = driver.quit().await;
+        drop(desktop);
+    }
+
+    pub async fn script(&self, body: &str) -> Value {
+        self.driver
+            .execute(body, Vec::<Value>::new())
+            .await
+            .unwrap_or_else(|error| panic!("script failed: {error}\n{body}"))
+            .json()
+            .clone()
+    }
+
+    /// Runs `body` as an async function in the page and returns what it resolves to.
+    pub async fn script_async(&self, body: &str) -> Value {
+        let wrapped = format!(
+            "const done = arguments[arguments.length - 1];\
+             (async () => {{ {body} }})().then(done, (e) => done({{ scriptError: String(e) }}));"
+        );
+        self.driver
+            .execute_async(wrapped, Vec::<Value>::new())
+            .await
+            .unwrap_or_else(|error| panic!("async script failed: {error}\n{body}"))
+            .json()
+            .clone()
+    }
+
+    /// Finds an element of `tag` whose visible text is exactly `text`.
+    pub async fn by_text(&self, tag: &str, text: &str) -> WebElement {
+        self.driver
+            .find(By::XPath(format!("//{tag}[normalize-space()='{text}']")))
+            .await
+            .unwrap_or_else(|_| panic!("no <{tag}> with text {text:?}"))
+    }
+
+    /// Finds a button by its accessible name (aria-label, else visible text).
+    pub async fn button(&self, name: &str) -> WebElement {
+        self.driver
+            .find(By::XPath(format!(
+                "//button[@aria-label='{name}' or (not(@aria-label) and normalize-space()='{name}')]"
+            )))
+            .await
+            .unwrap_or_else(|_| panic!("no button named {name:?}"))
+    }
+
+    pub async fn wait_for_text(&self, tag: &str, text: &str) -> WebElement {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let found = self
+                .driver
+                .find(By::XPath(format!("//{tag}[normalize-space()='{text}']")))
+                .await;
+            match found {
+                Ok(element) if element.is_displayed().await.unwrap_or(false) => return element,
+                _ if Instant::now() > deadline => panic!("<{tag}> {text:?} never appeared"),
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// Every CSP violation the page has reported since it loaded. Panics if the watcher is
+    /// missing, so a broken watcher cannot pass for a clean page.
+    pub async fn csp_violations(&self) -> Vec<Value> {
+        let seen = self
+            .script("return window.__sereneCspViolations ?? null;")
+            .await;
+        seen.as_array()
+            .expect("the page's CSP violation watcher is not running")
+            .clone()
+    }
+
+    pub async fn assert_no_csp_violations(&self) {
+        let seen = self.csp_violations().await;
+        assert!(
+            seen.is_empty(),
+            "the page reported CSP violations: {seen:?}"
+        );
+    }
+
+    pub async fn page_url(&self) -> String {
+        self.script("return window.location.href;")
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub fn screenshot(&self, name: &str) {
+        self.desktop.screenshot(name);
+    }
+}
