@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sets up a Debian/Ubuntu machine (safe to run again) and runs every test Serene has:
+# formatting, lints, the Tauri-free core check, Rust unit and integration tests, UI unit
+# tests, the offline dependency audit and the end-to-end suite against the real app.
+source "$(dirname "$0")/lib.sh"
+started=$SECONDS
+
+check_toolchains
+install_apt "${APP_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+install_cargo_tool tauri-driver 2.1.0
+if [ -d "$REPO/../shared/advisory-db" ]; then install_cargo_tool cargo-audit 0.22.2; fi
+use_shared_target_dir
+cd "$REPO"
+
+say "Formatting"
+cargo fmt --all --check
+
+build_ui
+say "UI unit tests"
+(cd ui && npm test --silent)
+
+say "The core never links Tauri"
+if cargo tree -p serene-core -e normal,build --prefix none | grep -E '^tauri(-| )'; then
+  die "serene-core depends on Tauri: domain code must stay Tauri-free."
+fi
+
+say "Lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features e2e -- -D warnings
+
+# Keychain tests talk to a real Secret Service: a private session bus with an unlocked
+# gnome-keyring, gone when the tests end.
+with_keyring() {
+  dbus-run-session -- sh -c 'echo -n serene-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' sh "$@"
+}
+
+say "Rust unit and integration tests (default build)"
+with_keyring cargo test --workspace --locked
+
+say "Rust tests and the end-to-end suite (e2e build)"
+with_keyring cargo test --workspace --locked --features e2e -- --test-threads=1
+
+if [ -d "$REPO/../shared/advisory-db" ]; then
+  say "Dependency audit (offline)"
+  # Each accepted advisory is listed with its reason in .cargo/audit.toml.
+  cargo audit --db "$REPO/../shared/advisory-db" --no-fetch --deny warnings
+else
+  say "Dependency audit skipped: no ../shared/advisory-db beside this clone"
+fi
+
+say "All tests passed in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"
