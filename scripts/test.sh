@@ -28,10 +28,18 @@ say "Lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --workspace --all-targets --locked --features e2e -- -D warnings
 
-# Keychain tests talk to a real Secret Service: a private session bus with an unlocked
-# gnome-keyring, gone when the tests end.
+# Keychain tests talk to a real Secret Service: a private session bus with a fresh,
+# unlocked gnome-keyring (its own data directory, so no personal keyring is touched or
+# prompted for), gone when the tests end.
 with_keyring() {
-  dbus-run-session -- sh -c 'echo -n serene-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' sh "$@"
+  local keyring_home
+  keyring_home="$(mktemp -d)"
+  SERENE_KEYCHAIN_TESTS=1 dbus-run-session -- sh -c '
+    echo -n serene-test | XDG_DATA_HOME="$0" gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    exec "$@"' "$keyring_home" "$@"
+  local status=$?
+  rm -rf "$keyring_home"
+  return $status
 }
 
 say "Rust unit and integration tests (default build)"

@@ -17,6 +17,18 @@ pub enum ErrorCode {
     RateLimited,
     /// The operating system refused an action (for example opening the browser).
     SystemUnavailable,
+    /// No API key is saved for the provider this needs.
+    KeyMissing,
+    /// No keychain service is running (Linux: no Secret Service on the session bus).
+    KeychainUnavailable,
+    /// The keychain is locked or its unlock prompt was dismissed.
+    KeychainLocked,
+    /// The keychain refused Serene access.
+    KeychainAccessDenied,
+    /// The value is larger than the keychain accepts.
+    KeychainItemTooLarge,
+    /// Any other keychain failure.
+    KeychainFailure,
     /// Something unexpected inside Serene; details are in the log, not in the message.
     Internal,
 }

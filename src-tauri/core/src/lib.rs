@@ -3,12 +3,15 @@
 //! The shell (`src-tauri/src`) parses IPC arguments, calls into this crate, and maps the
 //! result to [`error::Error`]. A CI check proves this crate never links `tauri`.
 
+pub mod api_key;
 pub mod crisis;
 pub mod endpoints;
 pub mod error;
 pub mod logging;
 pub mod navigation;
+pub mod provider;
 pub mod sensitive;
+pub mod vault;
 
 pub use error::{Error, ErrorCode};
 pub use sensitive::Sensitive;
