@@ -9,6 +9,7 @@ pub mod endpoints;
 pub mod error;
 pub mod logging;
 pub mod navigation;
+pub mod policy;
 pub mod provider;
 pub mod sensitive;
 pub mod vault;
