@@ -29,6 +29,28 @@ pub enum ErrorCode {
     KeychainItemTooLarge,
     /// Any other keychain failure.
     KeychainFailure,
+    /// The provider did not accept the API key.
+    InvalidKey,
+    /// The key is valid but restricted: it lacks a permission this call needs.
+    KeyLacksPermission,
+    /// The account is out of credits or its quota is used up.
+    OutOfCredits,
+    /// The account already has as many live sessions as its plan allows.
+    ConcurrencyLimit,
+    /// The provider does not know the id (voice, replica, conversation...).
+    NotFound,
+    /// The text is longer than the provider accepts in one request.
+    TextTooLong,
+    /// The provider refused the request as malformed (a bug on our side, or a changed API).
+    UpstreamRejected,
+    /// The provider is down or failing (5xx, dropped connection).
+    UpstreamUnavailable,
+    /// The provider did not answer in time.
+    UpstreamTimeout,
+    /// The provider answered with something we do not accept (redirect, bad JSON, too large).
+    UpstreamUnexpected,
+    /// The provider could not be reached at all (offline, DNS, TLS).
+    NetworkUnavailable,
     /// Something unexpected inside Serene; details are in the log, not in the message.
     Internal,
 }

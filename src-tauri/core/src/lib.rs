@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod crisis;
 pub mod endpoints;
 pub mod error;
+pub mod gateway;
 pub mod logging;
 pub mod navigation;
 pub mod policy;
