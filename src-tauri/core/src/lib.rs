@@ -4,6 +4,7 @@
 //! result to [`error::Error`]. A CI check proves this crate never links `tauri`.
 
 pub mod api_key;
+pub mod atomic_file;
 pub mod crisis;
 pub mod endpoints;
 pub mod error;
@@ -13,6 +14,8 @@ pub mod navigation;
 pub mod policy;
 pub mod provider;
 pub mod sensitive;
+pub mod service;
+pub mod settings;
 pub mod vault;
 
 pub use error::{Error, ErrorCode};

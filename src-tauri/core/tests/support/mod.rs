@@ -39,3 +39,37 @@ pub fn gateway(tavus: &str, elevenlabs: &str) -> Gateway {
 pub fn key(value: &str) -> Sensitive<String> {
     Sensitive::new(value.to_string())
 }
+
+/// An in-memory secret store for tests that are about something other than the keychain.
+#[derive(Default)]
+pub struct MemoryStore(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl serene_core::vault::SecretStore for MemoryStore {
+    fn read(
+        &self,
+        account: &str,
+    ) -> Result<Option<Sensitive<String>>, serene_core::vault::StoreFault> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .get(account)
+            .cloned()
+            .map(Sensitive::new))
+    }
+    fn write(
+        &self,
+        account: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<(), serene_core::vault::StoreFault> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(account.into(), secret.expose().clone());
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> Result<(), serene_core::vault::StoreFault> {
+        self.0.lock().unwrap().remove(account);
+        Ok(())
+    }
+}

@@ -1,0 +1,166 @@
+//! The service layer the shell calls: key checks are remembered, a new key forgets the old
+//! check, catalogues become named choices, and nothing returned carries a key.
+
+mod support;
+
+use serde_json::json;
+use serene_core::provider::Provider;
+use serene_core::service::Service;
+use serene_core::settings::{SettingsFile, SettingsPatch};
+use serene_core::vault::Vault;
+use serene_core::ErrorCode;
+use support::{gateway, key, MemoryStore, ELEVEN_KEY, TAVUS_KEY};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn service(server: &MockServer, dir: &std::path::Path) -> Service<MemoryStore> {
+    Service::new(
+        Vault::new(MemoryStore::default()),
+        gateway(&server.uri(), &server.uri()),
+        SettingsFile::in_dir(dir),
+    )
+}
+
+#[tokio::test]
+async fn verify_records_the_outcome_and_a_new_key_forgets_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/replicas"))
+        .and(query_param("limit", "1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": [], "total_count": 0})),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+
+    assert_eq!(
+        service.verify_key(Provider::Tavus).await.unwrap_err().code,
+        ErrorCode::KeyMissing
+    );
+    service.set_key(Provider::Tavus, &key(TAVUS_KEY)).unwrap();
+    let view = service.verify_key(Provider::Tavus).await.unwrap();
+    assert_eq!(view.last_check.as_ref().unwrap().outcome, "verified");
+    assert_eq!(view.last_four.as_deref(), Some("0001"));
+
+    // The check survives a restart (it lives in the settings file)...
+    let reopened = Service::new(
+        Vault::new(MemoryStore::default()),
+        gateway(&server.uri(), &server.uri()),
+        SettingsFile::in_dir(dir.path()),
+    );
+    assert_eq!(reopened.settings().settings.verification.len(), 1);
+
+    // ...and a replaced key is unchecked again.
+    let view = service
+        .set_key(Provider::Tavus, &key("tvsk_another_fake_key_0002"))
+        .unwrap();
+    assert!(view.last_check.is_none());
+    let file = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(
+        !file.contains(TAVUS_KEY) && !file.contains("0002\""),
+        "{file}"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_key_is_remembered_as_such() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
+        ))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+    service
+        .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
+        .unwrap();
+    let error = service.verify_key(Provider::ElevenLabs).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidKey);
+    let view = service.key_view(Provider::ElevenLabs).unwrap();
+    assert_eq!(view.last_check.unwrap().outcome, "invalid_key");
+}
+
+#[tokio::test]
+async fn catalogues_become_named_choices() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/replicas"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [{"replica_id": "r1", "replica_name": "Anna"}, {"replica_id": "r2"}],
+            "total_count": 2
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"model_id": "eleven_multilingual_v2", "name": "Multilingual v2", "can_do_text_to_speech": true},
+            {"model_id": "eleven_english_sts_v2", "name": "Speech to speech", "can_do_text_to_speech": false}
+        ])))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+    service.set_key(Provider::Tavus, &key(TAVUS_KEY)).unwrap();
+    service
+        .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
+        .unwrap();
+
+    let replicas = service.replicas().await.unwrap();
+    assert_eq!(replicas[0].name, "Anna");
+    assert_eq!(replicas[1].name, "r2", "an unnamed replica shows its id");
+    let models = service.models().await.unwrap();
+    assert_eq!(models.len(), 1, "only speech models are offered");
+
+    let json = serde_json::to_string(&(
+        replicas,
+        models,
+        service.key_view(Provider::Tavus).unwrap(),
+        service.settings(),
+    ))
+    .unwrap();
+    assert!(
+        !json.contains(TAVUS_KEY) && !json.contains(&ELEVEN_KEY[3..]),
+        "{json}"
+    );
+}
+
+#[tokio::test]
+async fn settings_changes_are_validated_and_saved() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+    let view = service
+        .update_settings(SettingsPatch {
+            elevenlabs_voice_id: Some("21m00Tcm4TlvDq8ikWAM".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        view.settings.elevenlabs_voice_id.as_deref(),
+        Some("21m00Tcm4TlvDq8ikWAM")
+    );
+    let error = service
+        .update_settings(SettingsPatch {
+            tavus_persona_id: Some("p1/../../x".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidInput);
+    assert_eq!(service.settings().settings.tavus_persona_id, None);
+}
+
+#[tokio::test]
+async fn a_damaged_settings_file_is_reported_once() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("settings.json"), b"\x00\x01 not json").unwrap();
+    let service = service(&server, dir.path()).await;
+    assert!(service.settings().notice.unwrap().contains("set aside"));
+    assert!(service.settings().notice.is_none());
+}
