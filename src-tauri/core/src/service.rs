@@ -80,10 +80,25 @@ impl<S: SecretStore> Service<S> {
         })
     }
 
-    /// Saves or replaces a key; an earlier check no longer applies to it.
-    pub fn set_key(&self, provider: Provider, key: &Sensitive<String>) -> Result<KeyView> {
+    /// Saves a first key, or replaces one. A replacement is checked live with the provider
+    /// before it takes the old key's place, so a mistyped key never breaks a working setup.
+    pub async fn set_key(&self, provider: Provider, key: &Sensitive<String>) -> Result<KeyView> {
+        crate::api_key::check_format(provider, key.expose())?;
+        if !self.vault.status(provider)?.configured {
+            self.vault.set(provider, key)?;
+            self.forget_check(provider)?;
+            return self.key_view(provider);
+        }
+        if let Err(mut error) = self.live_check(provider, key).await {
+            tracing::info!(
+                provider = provider.display_name(),
+                "replacement key refused"
+            );
+            error.message.push_str(" Your saved key is unchanged.");
+            return Err(error);
+        }
         self.vault.set(provider, key)?;
-        self.forget_check(provider)?;
+        self.record_check(provider, "verified".into())?;
         self.key_view(provider)
     }
 
@@ -96,10 +111,7 @@ impl<S: SecretStore> Service<S> {
     /// A live call with the saved key; the outcome is remembered either way.
     pub async fn verify_key(&self, provider: Provider) -> Result<KeyView> {
         let key = self.vault.key(provider)?;
-        let outcome = match provider {
-            Provider::Tavus => Tavus::new(&self.gateway, &key).verify_key().await,
-            Provider::ElevenLabs => ElevenLabs::new(&self.gateway, &key).verify_key().await,
-        };
+        let outcome = self.live_check(provider, &key).await;
         let recorded = match &outcome {
             Ok(()) => "verified".to_string(),
             Err(error) => serde_json::to_value(error.code)
@@ -108,18 +120,29 @@ impl<S: SecretStore> Service<S> {
                 .unwrap_or_default(),
         };
         tracing::info!(provider = provider.display_name(), outcome = %recorded, "API key checked");
+        self.record_check(provider, recorded)?;
+        outcome?;
+        self.key_view(provider)
+    }
+
+    async fn live_check(&self, provider: Provider, key: &Sensitive<String>) -> Result<()> {
+        match provider {
+            Provider::Tavus => Tavus::new(&self.gateway, key).verify_key().await,
+            Provider::ElevenLabs => ElevenLabs::new(&self.gateway, key).verify_key().await,
+        }
+    }
+
+    fn record_check(&self, provider: Provider, outcome: String) -> Result<()> {
         self.with_settings(|(settings, _)| {
             settings.verification.insert(
                 provider,
                 Verification {
                     checked_at: now(),
-                    outcome: recorded,
+                    outcome,
                 },
             );
             self.file.save(settings)
-        })?;
-        outcome?;
-        self.key_view(provider)
+        })
     }
 
     pub async fn replicas(&self) -> Result<Vec<Choice>> {

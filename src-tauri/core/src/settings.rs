@@ -63,6 +63,14 @@ pub struct SettingsPatch {
     pub elevenlabs_model_id: Option<String>,
 }
 
+impl SettingsPatch {
+    /// Parses a patch from the UI: unknown fields or wrong types are a clear error.
+    pub fn from_json(value: serde_json::Value) -> Result<Self> {
+        serde_json::from_value(value)
+            .map_err(|_| Error::invalid_input("Those settings are not in the expected shape."))
+    }
+}
+
 impl Settings {
     pub fn apply(&mut self, patch: SettingsPatch) -> Result<()> {
         let fields = [
@@ -242,6 +250,21 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.code, ErrorCode::InvalidInput);
         assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn patches_from_the_ui_are_shape_checked() {
+        assert!(SettingsPatch::from_json(serde_json::json!({"tavusReplicaId": "r1"})).is_ok());
+        for bad in [
+            serde_json::json!({"tavusReplicaId": 5}),
+            serde_json::json!({"somethingElse": "x"}),
+            serde_json::json!("not an object"),
+        ] {
+            assert_eq!(
+                SettingsPatch::from_json(bad).unwrap_err().code,
+                ErrorCode::InvalidInput
+            );
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ async fn service(server: &MockServer, dir: &std::path::Path) -> Service<MemorySt
 }
 
 #[tokio::test]
-async fn verify_records_the_outcome_and_a_new_key_forgets_it() {
+async fn verify_records_the_outcome_and_a_replacement_is_checked_first() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v2/replicas"))
@@ -39,7 +39,10 @@ async fn verify_records_the_outcome_and_a_new_key_forgets_it() {
         service.verify_key(Provider::Tavus).await.unwrap_err().code,
         ErrorCode::KeyMissing
     );
-    service.set_key(Provider::Tavus, &key(TAVUS_KEY)).unwrap();
+    service
+        .set_key(Provider::Tavus, &key(TAVUS_KEY))
+        .await
+        .unwrap();
     let view = service.verify_key(Provider::Tavus).await.unwrap();
     assert_eq!(view.last_check.as_ref().unwrap().outcome, "verified");
     assert_eq!(view.last_four.as_deref(), Some("0001"));
@@ -52,11 +55,13 @@ async fn verify_records_the_outcome_and_a_new_key_forgets_it() {
     );
     assert_eq!(reopened.settings().settings.verification.len(), 1);
 
-    // ...and a replaced key is unchecked again.
+    // ...and a replacement is checked live before it is stored.
     let view = service
         .set_key(Provider::Tavus, &key("tvsk_another_fake_key_0002"))
+        .await
         .unwrap();
-    assert!(view.last_check.is_none());
+    assert_eq!(view.last_four.as_deref(), Some("0002"));
+    assert_eq!(view.last_check.unwrap().outcome, "verified");
     let file = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
     assert!(
         !file.contains(TAVUS_KEY) && !file.contains("0002\""),
@@ -78,11 +83,48 @@ async fn a_rejected_key_is_remembered_as_such() {
     let service = service(&server, dir.path()).await;
     service
         .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
+        .await
         .unwrap();
     let error = service.verify_key(Provider::ElevenLabs).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidKey);
     let view = service.key_view(Provider::ElevenLabs).unwrap();
     assert_eq!(view.last_check.unwrap().outcome, "invalid_key");
+}
+
+#[tokio::test]
+async fn a_refused_replacement_keeps_the_working_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/replicas"))
+        .and(wiremock::matchers::header("x-api-key", TAVUS_KEY))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": [], "total_count": 0})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"message": "Invalid access token"})),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+    service
+        .set_key(Provider::Tavus, &key(TAVUS_KEY))
+        .await
+        .unwrap();
+    service.verify_key(Provider::Tavus).await.unwrap();
+
+    let error = service
+        .set_key(Provider::Tavus, &key("tvsk_mistyped_key_9999"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidKey);
+    assert!(error.message.ends_with("Your saved key is unchanged."));
+    let view = service.key_view(Provider::Tavus).unwrap();
+    assert_eq!(view.last_four.as_deref(), Some("0001"));
+    assert_eq!(view.last_check.unwrap().outcome, "verified");
 }
 
 #[tokio::test]
@@ -106,9 +148,13 @@ async fn catalogues_become_named_choices() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let service = service(&server, dir.path()).await;
-    service.set_key(Provider::Tavus, &key(TAVUS_KEY)).unwrap();
+    service
+        .set_key(Provider::Tavus, &key(TAVUS_KEY))
+        .await
+        .unwrap();
     service
         .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
+        .await
         .unwrap();
 
     let replicas = service.replicas().await.unwrap();
