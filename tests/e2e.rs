@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::app::App;
+use support::fakes::{self, Fakes};
 use support::process::group_alive;
 use thirtyfour::prelude::*;
 
@@ -56,6 +57,12 @@ async fn home_screen_and_help_dialog() {
     )])
     .await;
 
+    // A first run opens on setup; the home screen is one click away.
+    assert_eq!(app.heading().await, "Set up Serene");
+    app.screenshot("first-run-setup");
+    app.button("Home").await.click().await.unwrap();
+    app.wait_for_text("h1", "Welcome to Serene").await;
+
     // The home screen, with the version fetched from the core over IPC.
     app.by_text("h2", "Face to face").await;
     app.by_text("h2", "By voice").await;
@@ -71,14 +78,21 @@ async fn home_screen_and_help_dialog() {
     }
     app.screenshot("home");
 
-    // Keyboard: the help entry is the first stop after the skip link.
+    // Keyboard: the skip link comes first, and the help entry is a few Tab presses away.
     let focused = || app.script("return document.activeElement.textContent.trim();");
     let body = app.driver.find(By::Css("body")).await.unwrap();
     body.send_keys(Key::Tab).await.unwrap();
     assert_eq!(focused().await, "Skip to content");
-    let skip_link = app.driver.active_element().await.unwrap();
-    skip_link.send_keys(Key::Tab).await.unwrap();
-    assert_eq!(focused().await, "Get help now");
+    let mut stops = Vec::new();
+    for _ in 0..4 {
+        let current = app.driver.active_element().await.unwrap();
+        current.send_keys(Key::Tab).await.unwrap();
+        stops.push(focused().await);
+        if stops.last().unwrap() == "Get help now" {
+            break;
+        }
+    }
+    assert_eq!(stops, ["Home", "Settings", "Get help now"]);
 
     // The help dialog, opened as a person would.
     app.button("Get help now").await.click().await.unwrap();
@@ -179,7 +193,7 @@ async fn page_cannot_reach_the_network_run_inline_code_or_navigate_away() {
         start_url,
         "the main window navigated away"
     );
-    app.by_text("h1", "Welcome to Serene").await;
+    app.by_text("button", "Get help now").await;
 
     assert_eq!(
         tripwire.hits(),
@@ -187,6 +201,145 @@ async fn page_cannot_reach_the_network_run_inline_code_or_navigate_away() {
         "the loopback listener received a connection"
     );
     app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_adds_keys_checks_them_and_picks_a_therapist() {
+    let fakes = Fakes::start().await;
+    let app = App::launch(&fakes.env()).await;
+    assert_eq!(app.heading().await, "Set up Serene");
+
+    app.type_into("Tavus API key", fakes::TAVUS_KEY).await;
+    app.driver
+        .find(By::XPath(
+            "//section[h2='Tavus']//button[normalize-space()='Save key']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_contains("Key ending in 1d2b").await;
+    app.wait_for_contains("Checked and working").await;
+
+    app.type_into("ElevenLabs API key", fakes::ELEVEN_KEY).await;
+    app.driver
+        .find(By::XPath(
+            "//section[h2='ElevenLabs']//button[normalize-space()='Save key']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_contains("Key ending in 4c6d").await;
+
+    app.choose("Therapist's face (Tavus replica)", "Anna").await;
+    app.choose("Therapist's manner (Tavus persona)", "Supportive listener")
+        .await;
+    app.choose("Voice (ElevenLabs)", "Rachel").await;
+    app.choose("Speech model (ElevenLabs)", "Eleven Multilingual v2")
+        .await;
+    app.wait_for_contains("Saved.").await;
+    // Both keys checked: two "Checked and working" lines.
+    let checked = app
+        .script("return [...document.querySelectorAll('.check.ok')].length;")
+        .await;
+    assert_eq!(checked, 2);
+    // The fields were cleared: the page holds no key.
+    let html = app
+        .script("return document.documentElement.outerHTML;")
+        .await;
+    let html = html.as_str().unwrap();
+    assert!(!html.contains(fakes::TAVUS_KEY) && !html.contains(fakes::ELEVEN_KEY));
+    app.screenshot("setup-keys-verified");
+
+    // A wrong key is refused with a clear message, and the saved key stays.
+    app.type_into("Replace your Tavus API key", "e2e-wrong-key-0000000000")
+        .await;
+    app.driver
+        .find(By::XPath(
+            "//section[h2='Tavus']//button[normalize-space()='Save key']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_contains("Your saved key is unchanged.").await;
+    app.wait_for_contains("Key ending in 1d2b").await;
+    app.screenshot("setup-key-refused");
+
+    // Every request the fakes saw carried the right key to the right host.
+    let tavus_seen = fakes.tavus.received_requests().await.unwrap();
+    assert!(tavus_seen
+        .iter()
+        .all(|r| !r.headers.contains_key("xi-api-key")));
+    assert!(tavus_seen.iter().any(|r| r.url.path() == "/v2/personas"));
+    let eleven_seen = fakes.elevenlabs.received_requests().await.unwrap();
+    assert!(eleven_seen
+        .iter()
+        .all(|r| !r.headers.contains_key("x-api-key")));
+    assert!(eleven_seen.iter().any(|r| r.url.path() == "/v2/voices"));
+
+    app.assert_no_csp_violations().await;
+    let root = app.desktop.root().to_path_buf();
+    let keep = tempfile::TempDir::new().unwrap();
+    // Quit the app, then read everything it and its driver left behind.
+    let App { driver, desktop } = app;
+    let _ = driver.quit().await;
+    let leftovers = keep.path().join("leftovers");
+    copy_tree(&root, &leftovers);
+    drop(desktop);
+    assert_key_nowhere(
+        &leftovers,
+        &[fakes::TAVUS_KEY, fakes::ELEVEN_KEY, "e2e-wrong-key"],
+    );
+}
+
+/// The canary: no file the app, WebKit or the drivers wrote (config, data, cache, logs,
+/// stdout and stderr captures) contains a key. gnome-keyring's own file is encrypted.
+fn assert_key_nowhere(dir: &std::path::Path, keys: &[&str]) {
+    let mut scanned = 0;
+    let mut saw_log = false;
+    for path in files(dir) {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        scanned += 1;
+        saw_log |= path.file_name().is_some_and(|n| n == "serene.log");
+        for key in keys {
+            let needle = key.as_bytes();
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{key} found in {}",
+                path.display()
+            );
+        }
+    }
+    assert!(
+        saw_log,
+        "the app's log was not among the {scanned} files scanned"
+    );
+}
+
+fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files(&path));
+        } else if path.is_file() {
+            found.push(path);
+        }
+    }
+    found
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for file in files(from) {
+        let target = to.join(file.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let _ = std::fs::copy(&file, &target);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

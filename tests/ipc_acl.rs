@@ -8,7 +8,24 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, Manager, WebviewWindow};
 
+/// Isolates the process before the app is built: settings go to a temporary directory and
+/// the keychain is unreachable (a dead session bus), so these tests can neither read nor
+/// change a developer's real keys, nor reach a provider with them.
+fn isolate() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let dir = std::env::temp_dir().join(format!("serene-ipc-acl-{}", std::process::id()));
+        std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
+        std::env::set_var("XDG_DATA_HOME", dir.join("data"));
+        std::env::set_var(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/serene-ipc-acl",
+        );
+    });
+}
+
 fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    isolate();
     let app = run_app(mock_builder(), tauri::generate_context!()).expect("app builds");
     let window = app.get_webview_window(MAIN_WINDOW).expect("main window");
     (app, window)
@@ -18,6 +35,9 @@ fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
 fn args_for(command: &str) -> Value {
     match command {
         "open_help_link" => json!({ "id": "not-a-known-link" }),
+        "key_status" | "remove_api_key" | "verify_api_key" => json!({ "provider": "tavus" }),
+        "set_api_key" => json!({ "provider": "tavus", "key": "too short" }),
+        "update_settings" => json!({ "patch": { "tavusReplicaId": "../x" } }),
         _ => json!({}),
     }
 }
@@ -84,6 +104,55 @@ fn unknown_commands_are_refused_even_locally() {
     let (_app, window) = app();
     let error = invoke(&window, "plugin:shell|open", "tauri://localhost/").unwrap_err();
     assert!(error.as_str().is_some(), "{error}");
+}
+
+#[test]
+fn malformed_arguments_get_typed_errors() {
+    let (_app, window) = app();
+    let call = |command: &str, args: Value| {
+        get_ipc_response(
+            &window,
+            InvokeRequest {
+                cmd: command.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost/".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    };
+    let huge = "k".repeat(10 * 1024 * 1024);
+    for (command, args, code) in [
+        ("key_status", json!({"provider": "nope"}), "invalid_input"),
+        (
+            "set_api_key",
+            json!({"provider": "tavus", "key": huge}),
+            "invalid_input",
+        ),
+        (
+            "update_settings",
+            json!({"patch": {"unknown": 1}}),
+            "invalid_input",
+        ),
+        ("update_settings", json!({"patch": "x"}), "invalid_input"),
+    ] {
+        let error = call(command, args).unwrap_err();
+        assert_eq!(error["code"], code, "{command}: {error}");
+    }
+    // Missing or wrong-typed arguments are refused by the IPC layer before our code runs.
+    assert!(call("set_api_key", json!({"provider": "tavus"})).is_err());
+    assert!(call("key_status", json!({"provider": 7})).is_err());
+}
+
+#[test]
+fn without_a_keychain_key_commands_say_so() {
+    let (_app, window) = app();
+    let error = invoke(&window, "key_status", "tauri://localhost/").unwrap_err();
+    assert_eq!(error["code"], "keychain_unavailable", "{error}");
+    assert!(!error["message"].as_str().unwrap().is_empty());
 }
 
 #[test]

@@ -1,3 +1,16 @@
 /// Every IPC command the app exposes. Shared by `build.rs` (ACL manifest) and the tests
 /// that prove each one is refused from a remote origin.
-pub const COMMANDS: &[&str] = &["app_info", "open_help_link"];
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "open_help_link",
+    "key_status",
+    "set_api_key",
+    "remove_api_key",
+    "verify_api_key",
+    "list_replicas",
+    "list_personas",
+    "list_voices",
+    "list_models",
+    "get_settings",
+    "update_settings",
+];

@@ -5,22 +5,49 @@ mod commands;
 mod external;
 mod window;
 
+use serene_core::endpoints::Endpoints;
+use serene_core::gateway::Gateway;
+use serene_core::service::Service;
+use serene_core::settings::SettingsFile;
+use serene_core::vault::{Keychain, Vault};
 use tauri::{App, Builder, Context, Manager, Runtime};
 
 pub use command_names::COMMANDS;
 pub use window::MAIN_WINDOW;
 
 /// Builds the app on any runtime (the real one, or Tauri's mock runtime in tests): the
-/// command handlers, then the hardened main window.
+/// command handlers, the core service, then the hardened main window.
 pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::Result<App<R>> {
     let app = builder
         .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::open_help_link
+            commands::app::app_info,
+            commands::app::open_help_link,
+            commands::keys::key_status,
+            commands::keys::set_api_key,
+            commands::keys::remove_api_key,
+            commands::keys::verify_api_key,
+            commands::catalogue::list_replicas,
+            commands::catalogue::list_personas,
+            commands::catalogue::list_voices,
+            commands::catalogue::list_models,
+            commands::settings::get_settings,
+            commands::settings::update_settings,
         ])
         .build(context)?;
+    app.manage(core_service(app.handle())?);
     window::create_main_window(app.handle())?;
     Ok(app)
+}
+
+fn core_service<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Service> {
+    let gateway = Gateway::new(Endpoints::from_env())
+        .map_err(|error| tauri::Error::Io(std::io::Error::other(error.message)))?;
+    let config_dir = app.path().app_config_dir()?;
+    Ok(Service::new(
+        Vault::new(Keychain::new()),
+        gateway,
+        SettingsFile::in_dir(&config_dir),
+    ))
 }
 
 pub fn run() {

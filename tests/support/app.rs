@@ -27,7 +27,9 @@ impl App {
             .await
             .expect("tauri-driver did not start a session with the app");
         let app = App { driver, desktop };
-        app.wait_for_text("h1", "Welcome to Serene").await;
+        // The first screen is home, or setup on a first run; the help entry is on both.
+        app.wait_for_text("button", "Get help now").await;
+        app.wait_for_any_h1().await;
         app
     }
 
@@ -63,7 +65,7 @@ impl App {
     /// Finds an element of `tag` whose visible text is exactly `text`.
     pub async fn by_text(&self, tag: &str, text: &str) -> WebElement {
         self.driver
-            .find(By::XPath(format!("//{tag}[normalize-space()='{text}']")))
+            .find(By::XPath(format!("//{tag}[normalize-space()=\"{text}\"]")))
             .await
             .unwrap_or_else(|_| panic!("no <{tag}> with text {text:?}"))
     }
@@ -72,10 +74,89 @@ impl App {
     pub async fn button(&self, name: &str) -> WebElement {
         self.driver
             .find(By::XPath(format!(
-                "//button[@aria-label='{name}' or (not(@aria-label) and normalize-space()='{name}')]"
+                "//button[@aria-label=\"{name}\" or (not(@aria-label) and normalize-space()=\"{name}\")]"
             )))
             .await
             .unwrap_or_else(|_| panic!("no button named {name:?}"))
+    }
+
+    async fn wait_for_any_h1(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.driver.find(By::Css("main h1")).await.is_err() {
+            assert!(Instant::now() < deadline, "no screen ever appeared");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Text of the first `main h1`.
+    pub async fn heading(&self) -> String {
+        self.driver
+            .find(By::Css("main h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Types into the input labelled by `<label for>` with exactly `label`.
+    pub async fn type_into(&self, label: &str, text: &str) {
+        let label = self.by_text("label", label).await;
+        let id = label
+            .attr("for")
+            .await
+            .unwrap()
+            .expect("label without for=");
+        let input = self.driver.find(By::Id(id)).await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
+
+    /// Waits until some element's text contains `text`.
+    pub async fn wait_for_contains(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let found = self
+                .driver
+                .find(By::XPath(format!(
+                    "//*[contains(normalize-space(), \"{text}\")]"
+                )))
+                .await;
+            if found.is_ok() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{text:?} never appeared");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Picks the option with visible text `option` in the select labelled `label`.
+    pub async fn choose(&self, label: &str, option: &str) {
+        let select = self
+            .driver
+            .find(By::XPath(format!(
+                "//label[span[normalize-space()=\"{label}\"]]//select"
+            )))
+            .await
+            .unwrap_or_else(|_| panic!("no picker labelled {label:?}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(choice) = select
+                .find(By::XPath(format!(
+                    ".//option[normalize-space()=\"{option}\"]"
+                )))
+                .await
+            {
+                if select.is_enabled().await.unwrap_or(false) {
+                    choice.click().await.unwrap();
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{label}: option {option:?} never appeared"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn wait_for_text(&self, tag: &str, text: &str) -> WebElement {
@@ -83,7 +164,7 @@ impl App {
         loop {
             let found = self
                 .driver
-                .find(By::XPath(format!("//{tag}[normalize-space()='{text}']")))
+                .find(By::XPath(format!("//{tag}[normalize-space()=\"{text}\"]")))
                 .await;
             match found {
                 Ok(element) if element.is_displayed().await.unwrap_or(false) => return element,

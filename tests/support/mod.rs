@@ -4,4 +4,5 @@
 
 pub mod app;
 pub mod desktop;
+pub mod fakes;
 pub mod process;

@@ -1,4 +1,4 @@
-//! IPC commands: parse, call the core, map the error. Nothing else lives here.
+//! The app itself: version information and crisis-help links.
 
 use serde::Serialize;
 use serene_core::{crisis, Error};

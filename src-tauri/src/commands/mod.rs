@@ -1,0 +1,9 @@
+//! IPC commands: parse, call the core, return its result. Nothing else lives here.
+
+pub mod app;
+pub mod catalogue;
+pub mod keys;
+pub mod settings;
+
+/// The core service as managed state.
+pub type Service = serene_core::service::Service;
