@@ -6,6 +6,23 @@ export type ErrorCode =
   | "not_allowed"
   | "rate_limited"
   | "system_unavailable"
+  | "key_missing"
+  | "keychain_unavailable"
+  | "keychain_locked"
+  | "keychain_access_denied"
+  | "keychain_item_too_large"
+  | "keychain_failure"
+  | "invalid_key"
+  | "key_lacks_permission"
+  | "out_of_credits"
+  | "concurrency_limit"
+  | "not_found"
+  | "text_too_long"
+  | "upstream_rejected"
+  | "upstream_unavailable"
+  | "upstream_timeout"
+  | "upstream_unexpected"
+  | "network_unavailable"
   | "internal";
 
 export interface AppError {
@@ -20,7 +37,39 @@ export interface AppInfo {
   platform: string;
 }
 
-function toAppError(raw: unknown): AppError {
+export type Provider = "tavus" | "elevenlabs";
+
+export interface KeyCheck {
+  checkedAt: number;
+  outcome: string;
+}
+
+export interface KeyView {
+  provider: Provider;
+  configured: boolean;
+  lastFour?: string;
+  lastCheck?: KeyCheck;
+}
+
+export interface Choice {
+  id: string;
+  name: string;
+}
+
+export interface Settings {
+  schemaVersion: number;
+  tavusReplicaId?: string | null;
+  tavusPersonaId?: string | null;
+  elevenlabsVoiceId?: string | null;
+  elevenlabsModelId?: string | null;
+  notice?: string;
+}
+
+export type SettingsPatch = Partial<
+  Record<"tavusReplicaId" | "tavusPersonaId" | "elevenlabsVoiceId" | "elevenlabsModelId", string>
+>;
+
+export function toAppError(raw: unknown): AppError {
   if (raw && typeof raw === "object" && "code" in raw && "message" in raw) {
     return raw as AppError;
   }
@@ -37,3 +86,18 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const appInfo = () => call<AppInfo>("app_info");
 export const openHelpLink = (id: string) => call<void>("open_help_link", { id });
+
+export const keyStatus = (provider: Provider) => call<KeyView>("key_status", { provider });
+// The key goes to the core and never comes back: only its last four characters do.
+export const setApiKey = (provider: Provider, key: string) =>
+  call<KeyView>("set_api_key", { provider, key });
+export const removeApiKey = (provider: Provider) => call<KeyView>("remove_api_key", { provider });
+export const verifyApiKey = (provider: Provider) => call<KeyView>("verify_api_key", { provider });
+
+export const listReplicas = () => call<Choice[]>("list_replicas");
+export const listPersonas = () => call<Choice[]>("list_personas");
+export const listVoices = () => call<Choice[]>("list_voices");
+export const listModels = () => call<Choice[]>("list_models");
+
+export const getSettings = () => call<Settings>("get_settings");
+export const updateSettings = (patch: SettingsPatch) => call<Settings>("update_settings", { patch });

@@ -1,0 +1,61 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+
+const calls: [string, Record<string, unknown> | undefined][] = [];
+let replies: Record<string, () => Promise<unknown>> = {};
+vi.mock("@tauri-apps/api/core", () => ({
+  invoke: (command: string, args?: Record<string, unknown>) => {
+    calls.push([command, args]);
+    return (replies[command] ?? (async () => undefined))();
+  },
+}));
+
+import KeyCard from "./KeyCard.svelte";
+
+const props = (view: unknown, onchange = () => {}) => ({
+  provider: "tavus" as const,
+  name: "Tavus",
+  where: "Tavus portal",
+  what: "Video sessions.",
+  view,
+  onchange,
+});
+
+describe("KeyCard", () => {
+  beforeEach(() => {
+    calls.length = 0;
+    replies = {};
+  });
+
+  it("saves a first key, checks it, and clears the field", async () => {
+    replies.set_api_key = async () => ({ provider: "tavus", configured: true, lastFour: "abcd" });
+    replies.verify_api_key = async () => ({
+      provider: "tavus",
+      configured: true,
+      lastFour: "abcd",
+      lastCheck: { checkedAt: 1, outcome: "verified" },
+    });
+    render(KeyCard, props({ provider: "tavus", configured: false }));
+    const field = screen.getByLabelText("Tavus API key") as HTMLInputElement;
+    expect(field.type).toBe("password");
+    await fireEvent.input(field, { target: { value: "  tvsk_example_key_abcd  " } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save key" }));
+    await vi.waitFor(() => expect(calls.map((c) => c[0])).toContain("verify_api_key"));
+    expect(calls[0]).toEqual(["set_api_key", { provider: "tavus", key: "tvsk_example_key_abcd" }]);
+    expect(field.value).toBe("");
+  });
+
+  it("asks for a key instead of sending an empty one", async () => {
+    render(KeyCard, props({ provider: "tavus", configured: false }));
+    await fireEvent.click(screen.getByRole("button", { name: "Save key" }));
+    expect(screen.getByRole("alert").textContent).toContain("Paste your Tavus API key first.");
+    expect(calls).toEqual([]);
+  });
+
+  it("asks before removing a key", async () => {
+    render(KeyCard, props({ provider: "tavus", configured: true, lastFour: "abcd" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Remove key" }));
+    expect(calls).toEqual([]);
+    expect(screen.getByText("Remove your Tavus key?")).toBeTruthy();
+  });
+});
