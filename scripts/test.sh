@@ -24,6 +24,10 @@ if cargo tree -p serene-core -e normal,build --prefix none | grep -E '^tauri(-| 
   die "serene-core depends on Tauri: domain code must stay Tauri-free."
 fi
 
+say "Windows credential writer type-checks (it cannot run here)"
+RUSTFLAGS="--cfg serene_check_windows" CARGO_TARGET_DIR="$CARGO_TARGET_DIR/windows-check" \
+  cargo check -p serene-core --locked
+
 say "Lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --workspace --all-targets --locked --features e2e -- -D warnings

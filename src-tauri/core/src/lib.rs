@@ -17,6 +17,9 @@ pub mod sensitive;
 pub mod service;
 pub mod settings;
 pub mod vault;
+#[cfg(any(windows, serene_check_windows))]
+#[cfg_attr(not(windows), allow(dead_code))]
+mod vault_windows;
 
 pub use error::{Error, ErrorCode};
 pub use sensitive::Sensitive;

@@ -179,6 +179,9 @@ impl SecretStore for Keychain {
     }
 
     fn write(&self, account: &str, secret: &Sensitive<String>) -> Result<(), StoreFault> {
+        #[cfg(windows)]
+        return crate::vault_windows::write_local_machine(&self.service, account, secret.expose());
+        #[cfg(not(windows))]
         self.entry(account)?
             .set_password(secret.expose())
             .map_err(classify)
