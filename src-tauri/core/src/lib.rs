@@ -12,6 +12,7 @@ pub mod gateway;
 pub mod logging;
 pub mod navigation;
 pub mod policy;
+pub mod privacy;
 pub mod provider;
 pub mod sensitive;
 pub mod service;

@@ -18,9 +18,12 @@ pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Rotated files kept besides the live one: the log never exceeds ~5 MiB.
 pub const KEPT_FILES: usize = 4;
 
+static ACTIVE: std::sync::OnceLock<RotatingLog> = std::sync::OnceLock::new();
+
 /// Installs the global subscriber. Call once, at start-up.
 pub fn init(dir: &Path) -> io::Result<()> {
     let writer = RotatingLog::open(dir, MAX_FILE_BYTES, KEPT_FILES)?;
+    let _ = ACTIVE.set(writer.clone());
     let filter = EnvFilter::try_from_env("SERENE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -42,6 +45,15 @@ struct State {
     written: u64,
     max_bytes: u64,
     keep: usize,
+    /// Set by "Delete everything": nothing more is written until the next start.
+    stopped: bool,
+}
+
+/// Stops writing the log (until the next start) so its files can be deleted.
+pub fn stop_for_deletion() {
+    if let Some(log) = ACTIVE.get() {
+        log.state.lock().unwrap_or_else(|p| p.into_inner()).stopped = true;
+    }
 }
 
 impl RotatingLog {
@@ -56,6 +68,7 @@ impl RotatingLog {
                 written,
                 max_bytes,
                 keep,
+                stopped: false,
             })),
         })
     }
@@ -87,6 +100,9 @@ impl Write for RotatingLog {
             .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if state.stopped {
+            return Ok(buf.len());
+        }
         if state.written > 0 && state.written + clean.len() as u64 > state.max_bytes {
             state.rotate()?;
         }

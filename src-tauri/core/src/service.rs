@@ -1,15 +1,23 @@
-//! The core as the shell sees it: keys, their live checks, the provider catalogues and
-//! the settings, each call validated and mediated here. Tauri commands call these.
+//! The core as the shell sees it: keys and their live checks, the provider catalogues,
+//! settings, consent, the audit log, export and delete-everything. Each call is validated
+//! and mediated here; Tauri commands only parse and forward.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+use serde_json::{json, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::gateway::elevenlabs::ElevenLabs;
 use crate::gateway::tavus::Tavus;
 use crate::gateway::Gateway;
+use crate::privacy::audit::{AuditCheck, AuditEvent, AuditLog, AuditRecord, Head};
+use crate::privacy::consent::{ConsentRecord, CONSENT_VERSION};
+use crate::privacy::local::{self, LocalDirs, StoredFile};
+use crate::privacy::local_keys::{self, AUDIT_HEAD_ACCOUNT, AUDIT_KEY_ACCOUNT, DATA_KEY_ACCOUNT};
+use crate::privacy::sealed::Sealer;
+use crate::privacy::{CONSENT_FILE, JOURNAL_FILE};
 use crate::provider::Provider;
 use crate::sensitive::Sensitive;
 use crate::settings::{Settings, SettingsFile, SettingsPatch, Verification};
@@ -39,39 +47,185 @@ pub struct Choice {
 pub struct SettingsView {
     #[serde(flatten)]
     pub settings: Settings,
-    /// Set once after start-up if the settings file had to be set aside.
+    /// Set once after start-up if the settings could not be opened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentView {
+    pub required_version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<ConsentRecord>,
+    /// Agreed to the current text: sessions may start.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditView {
+    pub check: AuditCheck,
+    /// Newest first.
+    pub records: Vec<AuditRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivacyOverview {
+    pub stored: Vec<StoredFile>,
+    pub consent: ConsentView,
+    pub audit: AuditCheck,
+    pub retention_days: u32,
+    pub anonymous_sessions: bool,
+    pub open_conversations: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletionReport {
+    pub done: Vec<String>,
+    pub not_done: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    pub conversation_id: String,
+    pub started_at: u64,
+}
+
 const CATALOGUE_PAGE: u32 = 100;
+const AUDIT_SHOWN: usize = 200;
+
+struct State {
+    settings: Settings,
+    notice: Option<String>,
+    sealer: Option<Arc<Sealer>>,
+}
 
 pub struct Service<S: SecretStore = Keychain> {
-    vault: Vault<S>,
+    store: Arc<S>,
+    vault: Vault<Arc<S>>,
     gateway: Gateway,
-    file: SettingsFile,
-    state: Mutex<(Settings, Option<String>)>,
+    dirs: LocalDirs,
+    settings_file: SettingsFile,
+    state: Mutex<State>,
 }
 
 impl<S: SecretStore> Service<S> {
-    pub fn new(vault: Vault<S>, gateway: Gateway, file: SettingsFile) -> Self {
-        let (settings, notice) = file.load();
-        Self {
-            vault,
+    pub fn new(store: S, gateway: Gateway, dirs: LocalDirs) -> Self {
+        let store = Arc::new(store);
+        let settings_file = SettingsFile::in_dir(&dirs.config);
+        let service = Self {
+            vault: Vault::new(store.clone()),
+            store,
             gateway,
-            file,
-            state: Mutex::new((settings, notice.map(|n| n.message))),
+            dirs,
+            settings_file,
+            state: Mutex::new(State {
+                settings: Settings::default(),
+                notice: None,
+                sealer: None,
+            }),
+        };
+        service.open_local_data();
+        service
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens the sealed settings and applies audit-log retention. Never fails: problems
+    /// become a notice for the person.
+    fn open_local_data(&self) {
+        let sealer = self.sealer().ok();
+        let (settings, notice) = self.settings_file.load(sealer.as_deref());
+        let retention = settings.audit_retention_days;
+        {
+            let mut state = self.state();
+            state.settings = settings;
+            state.notice = notice.map(|n| n.message);
+        }
+        if let (Some(sealer), Ok(log)) = (sealer, self.audit_log()) {
+            let head = self.audit_head();
+            let cutoff = now().saturating_sub(u64::from(retention) * 86_400);
+            match log.prune(&sealer, head.as_ref(), cutoff) {
+                Ok(0) => {}
+                Ok(pruned) => {
+                    tracing::info!(pruned, "audit records past retention pruned");
+                    self.record(AuditEvent::LogPruned {
+                        through_seq: head.map_or(0, |h| h.seq),
+                    });
+                }
+                Err(error) => tracing::warn!(code = ?error.code, "audit log not pruned"),
+            }
         }
     }
 
-    fn with_settings<T>(&self, f: impl FnOnce(&mut (Settings, Option<String>)) -> T) -> T {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut state)
+    /// The data key's sealer, created on first use and cached.
+    fn sealer(&self) -> Result<Arc<Sealer>> {
+        if let Some(sealer) = self.state().sealer.clone() {
+            return Ok(sealer);
+        }
+        let key = local_keys::load_or_create(&*self.store, DATA_KEY_ACCOUNT)?;
+        let sealer = Arc::new(Sealer::new(&key)?);
+        self.state().sealer = Some(sealer.clone());
+        Ok(sealer)
     }
+
+    fn audit_log(&self) -> Result<AuditLog> {
+        let key = local_keys::load_or_create(&*self.store, AUDIT_KEY_ACCOUNT)?;
+        Ok(AuditLog::new(&self.dirs.data, key.expose()))
+    }
+
+    fn audit_head(&self) -> Option<Head> {
+        self.store
+            .read(AUDIT_HEAD_ACCOUNT)
+            .ok()
+            .flatten()
+            .and_then(|raw| Head::decode(raw.expose()))
+    }
+
+    /// Appends a security event. Best effort: a failure is logged, and never blocks what
+    /// the person was doing.
+    fn record(&self, event: AuditEvent) {
+        let result = (|| {
+            let sealer = self.sealer()?;
+            let log = self.audit_log()?;
+            let mut head = self.audit_head();
+            // A crash between appending and saving the head leaves the file one ahead.
+            if let Some(last) = log.last_head(&sealer) {
+                if head.as_ref().is_none_or(|h| last.seq == h.seq + 1) {
+                    head = Some(last);
+                }
+            }
+            let next = log.append(&sealer, head.as_ref(), event, now())?;
+            self.store
+                .write(AUDIT_HEAD_ACCOUNT, &Sensitive::new(next.encode()))
+                .map_err(Error::from)
+        })();
+        if let Err(error) = result {
+            tracing::warn!(code = ?error.code, "could not record an audit event");
+        }
+    }
+
+    fn save_settings(&self, settings: &Settings) -> Result<()> {
+        self.settings_file.save(&*self.sealer()?, settings)
+    }
+
+    /// The secret store, for tests that check what delete-everything left behind.
+    #[doc(hidden)]
+    pub fn store_for_tests(&self) -> &S {
+        &self.store
+    }
+
+    // ---- keys ----
 
     pub fn key_view(&self, provider: Provider) -> Result<KeyView> {
         let status = self.vault.status(provider)?;
-        let last_check = self.with_settings(|(s, _)| s.verification.get(&provider).cloned());
+        let last_check = self.state().settings.verification.get(&provider).cloned();
         Ok(KeyView {
             provider,
             configured: status.configured,
@@ -86,6 +240,7 @@ impl<S: SecretStore> Service<S> {
         crate::api_key::check_format(provider, key.expose())?;
         if !self.vault.status(provider)?.configured {
             self.vault.set(provider, key)?;
+            self.record(AuditEvent::KeySaved { provider });
             self.forget_check(provider)?;
             return self.key_view(provider);
         }
@@ -94,16 +249,22 @@ impl<S: SecretStore> Service<S> {
                 provider = provider.display_name(),
                 "replacement key refused"
             );
+            self.record(AuditEvent::KeyChecked {
+                provider,
+                outcome: code_name(error.code),
+            });
             error.message.push_str(" Your saved key is unchanged.");
             return Err(error);
         }
         self.vault.set(provider, key)?;
+        self.record(AuditEvent::KeyReplaced { provider });
         self.record_check(provider, "verified".into())?;
         self.key_view(provider)
     }
 
     pub fn remove_key(&self, provider: Provider) -> Result<KeyView> {
         self.vault.remove(provider)?;
+        self.record(AuditEvent::KeyRemoved { provider });
         self.forget_check(provider)?;
         self.key_view(provider)
     }
@@ -114,10 +275,7 @@ impl<S: SecretStore> Service<S> {
         let outcome = self.live_check(provider, &key).await;
         let recorded = match &outcome {
             Ok(()) => "verified".to_string(),
-            Err(error) => serde_json::to_value(error.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            Err(error) => code_name(error.code),
         };
         tracing::info!(provider = provider.display_name(), outcome = %recorded, "API key checked");
         self.record_check(provider, recorded)?;
@@ -133,17 +291,33 @@ impl<S: SecretStore> Service<S> {
     }
 
     fn record_check(&self, provider: Provider, outcome: String) -> Result<()> {
-        self.with_settings(|(settings, _)| {
-            settings.verification.insert(
-                provider,
-                Verification {
-                    checked_at: now(),
-                    outcome,
-                },
-            );
-            self.file.save(settings)
-        })
+        self.record(AuditEvent::KeyChecked {
+            provider,
+            outcome: outcome.clone(),
+        });
+        let mut next = self.state().settings.clone();
+        next.verification.insert(
+            provider,
+            Verification {
+                checked_at: now(),
+                outcome,
+            },
+        );
+        self.save_settings(&next)?;
+        self.state().settings = next;
+        Ok(())
     }
+
+    fn forget_check(&self, provider: Provider) -> Result<()> {
+        let mut next = self.state().settings.clone();
+        if next.verification.remove(&provider).is_some() {
+            self.save_settings(&next)?;
+            self.state().settings = next;
+        }
+        Ok(())
+    }
+
+    // ---- catalogues ----
 
     pub async fn replicas(&self) -> Result<Vec<Choice>> {
         let key = self.vault.key(Provider::Tavus)?;
@@ -192,33 +366,253 @@ impl<S: SecretStore> Service<S> {
             .collect())
     }
 
+    // ---- settings ----
+
     /// The settings, with the start-up notice if there was one (shown once).
     pub fn settings(&self) -> SettingsView {
-        self.with_settings(|(settings, notice)| SettingsView {
-            settings: settings.clone(),
-            notice: notice.take(),
-        })
+        let mut state = self.state();
+        SettingsView {
+            settings: state.settings.clone(),
+            notice: state.notice.take(),
+        }
     }
 
     pub fn update_settings(&self, patch: SettingsPatch) -> Result<SettingsView> {
-        self.with_settings(|(settings, _)| {
-            let mut next = settings.clone();
-            next.apply(patch)?;
-            self.file.save(&next)?;
-            *settings = next;
-            Ok::<_, Error>(())
-        })?;
+        let mut next = self.state().settings.clone();
+        next.apply(patch)?;
+        self.save_settings(&next)?;
+        self.state().settings = next;
         Ok(self.settings())
     }
 
-    fn forget_check(&self, provider: Provider) -> Result<()> {
-        self.with_settings(|(settings, _)| {
-            if settings.verification.remove(&provider).is_some() {
-                self.file.save(settings)?;
+    // ---- consent ----
+
+    fn consent_path(&self) -> std::path::PathBuf {
+        self.dirs.data.join(CONSENT_FILE)
+    }
+
+    pub fn consent(&self) -> ConsentView {
+        let record = self.sealer().ok().and_then(|sealer| {
+            sealer
+                .read_json::<ConsentRecord>(&self.consent_path(), "consent")
+                .ok()
+                .flatten()
+        });
+        ConsentView {
+            required_version: CONSENT_VERSION,
+            current: record.as_ref().is_some_and(ConsentRecord::is_current),
+            record,
+        }
+    }
+
+    /// Records agreement to consent text `version`, which must be the current one.
+    pub fn give_consent(&self, version: u32) -> Result<ConsentView> {
+        if version != CONSENT_VERSION {
+            return Err(Error::invalid_input(
+                "The consent text has changed. Please read it again before agreeing.",
+            ));
+        }
+        let record = ConsentRecord {
+            version,
+            agreed_at: now(),
+        };
+        self.sealer()?
+            .write_json(&self.consent_path(), "consent", &record)?;
+        self.record(AuditEvent::ConsentGiven { version });
+        Ok(self.consent())
+    }
+
+    pub fn withdraw_consent(&self) -> Result<ConsentView> {
+        let version = self.consent().record.map_or(CONSENT_VERSION, |r| r.version);
+        match std::fs::remove_file(self.consent_path()) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => {
+                return Err(Error::new(
+                    ErrorCode::SystemUnavailable,
+                    "Serene couldn't remove the consent record. Please try again.",
+                ))
             }
+        }
+        self.record(AuditEvent::ConsentWithdrawn { version });
+        Ok(self.consent())
+    }
+
+    /// For the session issues: sessions start only with current consent.
+    pub fn require_consent(&self) -> Result<()> {
+        if self.consent().current {
             Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::NotAllowed,
+                "Please read and agree to how Serene handles your data before starting a session.",
+            ))
+        }
+    }
+
+    // ---- journal (conversations that may still be open on Tavus) ----
+
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.sealer()
+            .ok()
+            .and_then(|sealer| {
+                sealer
+                    .read_json::<Vec<JournalEntry>>(&self.dirs.data.join(JOURNAL_FILE), "journal")
+                    .ok()
+                    .flatten()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn journal_add(&self, entry: JournalEntry) -> Result<()> {
+        let mut entries = self.journal();
+        entries.retain(|e| e.conversation_id != entry.conversation_id);
+        entries.push(entry);
+        self.sealer()?
+            .write_json(&self.dirs.data.join(JOURNAL_FILE), "journal", &entries)
+    }
+
+    // ---- audit, overview, export ----
+
+    pub fn audit(&self) -> Result<AuditView> {
+        let sealer = self.sealer()?;
+        let (mut records, check) = self
+            .audit_log()?
+            .read_verified(&sealer, self.audit_head().as_ref());
+        records.reverse();
+        records.truncate(AUDIT_SHOWN);
+        Ok(AuditView { check, records })
+    }
+
+    pub fn privacy_overview(&self) -> Result<PrivacyOverview> {
+        let audit = self.audit()?.check;
+        let settings = self.state().settings.clone();
+        Ok(PrivacyOverview {
+            stored: local::inventory(&self.dirs),
+            consent: self.consent(),
+            audit,
+            retention_days: settings.audit_retention_days,
+            anonymous_sessions: settings.anonymous_sessions,
+            open_conversations: self.journal().len(),
         })
     }
+
+    /// Everything stored locally, as one readable document. Keys are only said to exist.
+    pub fn export(&self) -> Result<Value> {
+        let sealer = self.sealer()?;
+        let (records, check) = self
+            .audit_log()?
+            .read_verified(&sealer, self.audit_head().as_ref());
+        let keys: Vec<Value> = Provider::ALL
+            .iter()
+            .map(|p| {
+                json!({
+                    "provider": p,
+                    "saved": self.vault.status(*p).map(|s| s.configured).unwrap_or(false),
+                })
+            })
+            .collect();
+        let document = json!({
+            "exportedBy": format!("Serene {}", env!("CARGO_PKG_VERSION")),
+            "exportedAt": now(),
+            "note": "Serene stores nothing of your conversations. This is everything it keeps on this computer. API keys stay in your system keychain and are not included.",
+            "settings": self.state().settings.clone(),
+            "consent": self.consent().record,
+            "openConversations": self.journal(),
+            "apiKeys": keys,
+            "auditLog": { "verification": check, "records": records },
+        });
+        self.record(AuditEvent::DataExported);
+        Ok(document)
+    }
+
+    /// Ends and deletes this install's conversations on Tavus, removes every keychain entry
+    /// and every local file, and says what could not be done.
+    pub async fn delete_everything(&self) -> DeletionReport {
+        let mut done = Vec::new();
+        let mut not_done = Vec::new();
+
+        let journal = self.journal();
+        if !journal.is_empty() {
+            match self.vault.key(Provider::Tavus) {
+                Ok(key) => {
+                    let tavus = Tavus::new(&self.gateway, &key);
+                    let mut removed = 0;
+                    for entry in &journal {
+                        let id = &entry.conversation_id;
+                        let outcome = match tavus.end_conversation(id).await {
+                            Ok(()) => tavus.delete_conversation(id).await,
+                            Err(error) => Err(error),
+                        };
+                        match outcome {
+                            Ok(()) => removed += 1,
+                            Err(error) => not_done.push(format!(
+                                "Conversation {id} could not be deleted on Tavus: {}",
+                                error.message
+                            )),
+                        }
+                    }
+                    if removed > 0 {
+                        done.push(format!(
+                            "Ended and deleted {removed} conversation(s) on Tavus."
+                        ));
+                    }
+                }
+                Err(_) => not_done.push(format!(
+                    "{} conversation(s) on Tavus could not be deleted: no Tavus key is saved.",
+                    journal.len()
+                )),
+            }
+        }
+
+        let entries = [
+            (Provider::Tavus.key_account(), "Tavus API key"),
+            (Provider::ElevenLabs.key_account(), "ElevenLabs API key"),
+            (DATA_KEY_ACCOUNT, "Local data key"),
+            (AUDIT_KEY_ACCOUNT, "Audit log key"),
+            (AUDIT_HEAD_ACCOUNT, "Audit log checkpoint"),
+        ];
+        let mut removed_entries = Vec::new();
+        for (account, what) in entries {
+            match self.store.delete(account) {
+                Ok(()) => removed_entries.push(what),
+                Err(fault) => not_done.push(format!(
+                    "{what} could not be removed from your keychain: {}",
+                    Error::from(fault).message
+                )),
+            }
+        }
+        if !removed_entries.is_empty() {
+            done.push(format!(
+                "Removed from your keychain: {}.",
+                removed_entries.join(", ")
+            ));
+        }
+
+        crate::logging::stop_for_deletion();
+        let failed = local::delete_all(&self.dirs);
+        if failed.is_empty() {
+            done.push("Deleted every local file: settings, consent, journal, audit log, logs and window storage.".into());
+        } else {
+            not_done.push(format!(
+                "{} folder(s) could not be fully deleted; close other programs using them and try again.",
+                failed.len()
+            ));
+        }
+
+        let mut state = self.state();
+        state.settings = Settings::default();
+        state.sealer = None;
+        state.notice = None;
+        DeletionReport { done, not_done }
+    }
+}
+
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn choice(id: String, name: Option<String>) -> Choice {

@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic_file;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::gateway::ids::check_id;
+use crate::privacy::sealed::{OpenFailure, Sealer};
 use crate::provider::Provider;
 
-pub const FILE_NAME: &str = "settings.json";
+pub const FILE_NAME: &str = "settings.sealed";
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,19 @@ pub struct Settings {
     pub elevenlabs_model_id: Option<String>,
     #[serde(default)]
     pub verification: BTreeMap<Provider, Verification>,
+    /// Days the audit log keeps records.
+    #[serde(default = "default_retention")]
+    pub audit_retention_days: u32,
+    /// Sessions send no conversational context upstream.
+    #[serde(default)]
+    pub anonymous_sessions: bool,
+}
+
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+
+fn default_retention() -> u32 {
+    DEFAULT_RETENTION_DAYS
 }
 
 impl Default for Settings {
@@ -49,6 +63,8 @@ impl Default for Settings {
             elevenlabs_voice_id: None,
             elevenlabs_model_id: None,
             verification: BTreeMap::new(),
+            audit_retention_days: DEFAULT_RETENTION_DAYS,
+            anonymous_sessions: false,
         }
     }
 }
@@ -61,6 +77,8 @@ pub struct SettingsPatch {
     pub tavus_persona_id: Option<String>,
     pub elevenlabs_voice_id: Option<String>,
     pub elevenlabs_model_id: Option<String>,
+    pub audit_retention_days: Option<u32>,
+    pub anonymous_sessions: Option<bool>,
 }
 
 impl SettingsPatch {
@@ -101,6 +119,17 @@ impl Settings {
                 check_id(what, id)?;
             }
         }
+        if let Some(days) = patch.audit_retention_days {
+            if !(1..=MAX_RETENTION_DAYS).contains(&days) {
+                return Err(Error::invalid_input(format!(
+                    "Keep the audit log for 1 to {MAX_RETENTION_DAYS} days."
+                )));
+            }
+            self.audit_retention_days = days;
+        }
+        if let Some(anonymous) = patch.anonymous_sessions {
+            self.anonymous_sessions = anonymous;
+        }
         for (value, _, slot) in fields {
             if let Some(id) = value {
                 *slot = (!id.is_empty()).then_some(id);
@@ -117,6 +146,9 @@ pub struct LoadNotice {
     pub message: String,
 }
 
+const PURPOSE: &str = "settings";
+
+/// `settings.sealed`: the settings as sealed JSON (see `privacy::sealed`).
 pub struct SettingsFile {
     path: PathBuf,
 }
@@ -132,73 +164,65 @@ impl SettingsFile {
         &self.path
     }
 
-    /// Loads the settings; defaults if there is no file. A file that does not parse (or
-    /// comes from a newer Serene) is moved aside and reported, never crashed on.
-    pub fn load(&self) -> (Settings, Option<LoadNotice>) {
-        let raw = match std::fs::read(&self.path) {
-            Ok(raw) => raw,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return (Settings::default(), None)
-            }
-            Err(error) => {
-                tracing::warn!(%error, "settings file could not be read");
-                return (
-                    Settings::default(),
-                    Some(LoadNotice {
-                        message:
-                            "Serene couldn't read its settings file and is using defaults for now."
-                                .into(),
-                    }),
-                );
-            }
+    /// Loads the settings; defaults if there is no file. A file that does not open (changed,
+    /// damaged, sealed under a key that is gone, or from a newer Serene) is moved aside and
+    /// reported, never crashed on.
+    pub fn load(&self, sealer: Option<&Sealer>) -> (Settings, Option<LoadNotice>) {
+        let Some(sealer) = sealer else {
+            return (
+                Settings::default(),
+                Some(LoadNotice {
+                    message: "Serene can't reach your system keychain, which protects its saved settings, so defaults are in use for now.".into(),
+                }),
+            );
         };
-        match serde_json::from_slice::<Settings>(&raw) {
-            Ok(settings) if settings.schema_version == SCHEMA_VERSION => (settings, None),
-            parsed => {
-                let reason = match parsed {
-                    Ok(_) => "an unknown schema version".to_string(),
-                    Err(error) => format!("a parse error at line {}", error.line()),
-                };
-                let kept = atomic_file::set_aside(&self.path);
-                tracing::warn!(reason, kept = ?kept.as_ref().ok(), "settings file set aside");
-                let message = match kept {
-                    Ok(aside) => format!(
-                        "Serene's settings file was damaged, so it was set aside as {} and defaults are in use. Your API keys are safe in your keychain.",
-                        aside.file_name().and_then(|n| n.to_str()).unwrap_or("a backup")
-                    ),
-                    Err(_) => "Serene's settings file was damaged and defaults are in use. Your API keys are safe in your keychain.".into(),
-                };
-                (Settings::default(), Some(LoadNotice { message }))
+        let problem = match sealer.read_json::<Settings>(&self.path, PURPOSE) {
+            Ok(None) => return (Settings::default(), None),
+            Ok(Some(settings)) if settings.schema_version == SCHEMA_VERSION => {
+                return (settings, None)
             }
-        }
+            Ok(Some(_)) => "comes from a newer version of Serene",
+            Err(OpenFailure::Tampered) => {
+                "could not be unlocked (it was changed, or the key that protects it is gone)"
+            }
+            Err(OpenFailure::Malformed) => "is damaged",
+        };
+        let kept = atomic_file::set_aside(&self.path);
+        tracing::warn!(problem, kept = ?kept.as_ref().ok(), "settings file set aside");
+        let message = format!(
+            "Serene's settings file {problem}, so it was set aside{} and defaults are in use. Your API keys are safe in your keychain.",
+            kept.ok()
+                .and_then(|aside| aside.file_name().and_then(|n| n.to_str()).map(|n| format!(" as {n}")))
+                .unwrap_or_default()
+        );
+        (Settings::default(), Some(LoadNotice { message }))
     }
 
-    pub fn save(&self, settings: &Settings) -> Result<()> {
-        let json = serde_json::to_vec_pretty(settings).map_err(|_| Error::internal())?;
-        atomic_file::write_private(&self.path, &json).map_err(|error| {
-            tracing::warn!(%error, "settings could not be saved");
-            Error::new(
-                ErrorCode::SystemUnavailable,
-                "Serene couldn't save your settings. Check that your disk has space, then try again.",
-            )
-        })
+    pub fn save(&self, sealer: &Sealer, settings: &Settings) -> Result<()> {
+        sealer.write_json(&self.path, PURPOSE, settings)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
+    use crate::sensitive::Sensitive;
+
+    fn sealer(byte: u8) -> Sealer {
+        Sealer::new(&Sensitive::new(vec![byte; 32])).unwrap()
+    }
 
     #[test]
     fn missing_file_means_defaults_without_a_notice() {
         let dir = tempfile::tempdir().unwrap();
-        let (settings, notice) = SettingsFile::in_dir(dir.path()).load();
+        let (settings, notice) = SettingsFile::in_dir(dir.path()).load(Some(&sealer(1)));
         assert_eq!(settings, Settings::default());
         assert!(notice.is_none());
     }
 
     #[test]
-    fn saves_and_loads_with_a_schema_version() {
+    fn saves_sealed_and_loads_with_a_schema_version() {
         let dir = tempfile::tempdir().unwrap();
         let file = SettingsFile::in_dir(dir.path());
         let mut settings = Settings::default();
@@ -208,19 +232,21 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-        file.save(&settings).unwrap();
-        let raw: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
-        assert_eq!(raw["schemaVersion"], 1);
-        assert_eq!(file.load(), (settings, None));
+        file.save(&sealer(1), &settings).unwrap();
+        let raw = std::fs::read(file.path()).unwrap();
+        assert!(
+            !raw.windows(10).any(|w| w == b"r79e1c033f"),
+            "stored in the clear"
+        );
+        assert_eq!(file.load(Some(&sealer(1))), (settings, None));
     }
 
     #[test]
-    fn a_corrupt_file_is_set_aside_and_reported() {
+    fn a_damaged_file_is_set_aside_and_reported() {
         let dir = tempfile::tempdir().unwrap();
         let file = SettingsFile::in_dir(dir.path());
         std::fs::write(file.path(), b"{\"schemaVersion\": 1, \"tavusRep").unwrap();
-        let (settings, notice) = file.load();
+        let (settings, notice) = file.load(Some(&sealer(1)));
         assert_eq!(settings, Settings::default());
         assert!(notice.unwrap().message.contains("set aside"));
         assert!(!file.path().exists());
@@ -229,35 +255,65 @@ mod tests {
     }
 
     #[test]
+    fn a_lost_data_key_is_reported_not_crashed_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::in_dir(dir.path());
+        file.save(&sealer(1), &Settings::default()).unwrap();
+        let (settings, notice) = file.load(Some(&sealer(2)));
+        assert_eq!(settings, Settings::default());
+        assert!(notice.unwrap().message.contains("key that protects it"));
+    }
+
+    #[test]
+    fn no_keychain_means_defaults_and_a_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, notice) = SettingsFile::in_dir(dir.path()).load(None);
+        assert!(notice.unwrap().message.contains("keychain"));
+    }
+
+    #[test]
     fn a_newer_schema_is_not_misread() {
         let dir = tempfile::tempdir().unwrap();
         let file = SettingsFile::in_dir(dir.path());
-        std::fs::write(file.path(), br#"{"schemaVersion": 99}"#).unwrap();
-        let (settings, notice) = file.load();
+        let newer = Settings {
+            schema_version: 99,
+            ..Default::default()
+        };
+        file.save(&sealer(1), &newer).unwrap();
+        let (settings, notice) = file.load(Some(&sealer(1)));
         assert_eq!(settings, Settings::default());
-        assert!(notice.is_some());
+        assert!(notice.unwrap().message.contains("newer"));
     }
 
     #[test]
     fn a_bad_patch_changes_nothing() {
         let mut settings = Settings::default();
-        let error = settings
-            .apply(SettingsPatch {
+        for patch in [
+            SettingsPatch {
                 tavus_replica_id: Some("r1".into()),
                 elevenlabs_voice_id: Some("../evil".into()),
                 ..Default::default()
-            })
-            .unwrap_err();
-        assert_eq!(error.code, ErrorCode::InvalidInput);
-        assert_eq!(settings, Settings::default());
+            },
+            SettingsPatch {
+                tavus_replica_id: Some("r1".into()),
+                audit_retention_days: Some(0),
+                ..Default::default()
+            },
+        ] {
+            let error = settings.apply(patch).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidInput);
+            assert_eq!(settings, Settings::default());
+        }
     }
 
     #[test]
     fn patches_from_the_ui_are_shape_checked() {
         assert!(SettingsPatch::from_json(serde_json::json!({"tavusReplicaId": "r1"})).is_ok());
+        assert!(SettingsPatch::from_json(serde_json::json!({"anonymousSessions": true})).is_ok());
         for bad in [
             serde_json::json!({"tavusReplicaId": 5}),
             serde_json::json!({"somethingElse": "x"}),
+            serde_json::json!({"auditRetentionDays": -1}),
             serde_json::json!("not an object"),
         ] {
             assert_eq!(

@@ -21,6 +21,18 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, account: &str) -> Result<(), StoreFault>;
 }
 
+impl<S: SecretStore + ?Sized> SecretStore for std::sync::Arc<S> {
+    fn read(&self, account: &str) -> Result<Option<Sensitive<String>>, StoreFault> {
+        (**self).read(account)
+    }
+    fn write(&self, account: &str, secret: &Sensitive<String>) -> Result<(), StoreFault> {
+        (**self).write(account, secret)
+    }
+    fn delete(&self, account: &str) -> Result<(), StoreFault> {
+        (**self).delete(account)
+    }
+}
+
 /// What went wrong in the keychain, classified for a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreFault {

@@ -6,18 +6,17 @@ mod support;
 use serde_json::json;
 use serene_core::provider::Provider;
 use serene_core::service::Service;
-use serene_core::settings::{SettingsFile, SettingsPatch};
-use serene_core::vault::Vault;
+use serene_core::settings::SettingsPatch;
 use serene_core::ErrorCode;
-use support::{gateway, key, MemoryStore, ELEVEN_KEY, TAVUS_KEY};
+use support::{dirs, gateway, key, MemoryStore, ELEVEN_KEY, TAVUS_KEY};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn service(server: &MockServer, dir: &std::path::Path) -> Service<MemoryStore> {
     Service::new(
-        Vault::new(MemoryStore::default()),
+        MemoryStore::default(),
         gateway(&server.uri(), &server.uri()),
-        SettingsFile::in_dir(dir),
+        dirs(dir),
     )
 }
 
@@ -47,14 +46,6 @@ async fn verify_records_the_outcome_and_a_replacement_is_checked_first() {
     assert_eq!(view.last_check.as_ref().unwrap().outcome, "verified");
     assert_eq!(view.last_four.as_deref(), Some("0001"));
 
-    // The check survives a restart (it lives in the settings file)...
-    let reopened = Service::new(
-        Vault::new(MemoryStore::default()),
-        gateway(&server.uri(), &server.uri()),
-        SettingsFile::in_dir(dir.path()),
-    );
-    assert_eq!(reopened.settings().settings.verification.len(), 1);
-
     // ...and a replacement is checked live before it is stored.
     let view = service
         .set_key(Provider::Tavus, &key("tvsk_another_fake_key_0002"))
@@ -62,10 +53,10 @@ async fn verify_records_the_outcome_and_a_replacement_is_checked_first() {
         .unwrap();
     assert_eq!(view.last_four.as_deref(), Some("0002"));
     assert_eq!(view.last_check.unwrap().outcome, "verified");
-    let file = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    let file = std::fs::read(dir.path().join("config/settings.sealed")).unwrap();
     assert!(
-        !file.contains(TAVUS_KEY) && !file.contains("0002\""),
-        "{file}"
+        !file.windows(8).any(|w| w == b"verified"),
+        "settings are not sealed"
     );
 }
 
@@ -205,7 +196,12 @@ async fn settings_changes_are_validated_and_saved() {
 async fn a_damaged_settings_file_is_reported_once() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("settings.json"), b"\x00\x01 not json").unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/settings.sealed"),
+        b"\x00\x01 not json",
+    )
+    .unwrap();
     let service = service(&server, dir.path()).await;
     assert!(service.settings().notice.unwrap().contains("set aside"));
     assert!(service.settings().notice.is_none());

@@ -36,6 +36,17 @@ pub fn gateway(tavus: &str, elevenlabs: &str) -> Gateway {
     .unwrap()
 }
 
+/// The app's directories, all under one temporary root.
+pub fn dirs(root: &std::path::Path) -> serene_core::privacy::local::LocalDirs {
+    serene_core::privacy::local::LocalDirs {
+        config: root.join("config"),
+        data: root.join("data"),
+        local_data: root.join("local-data"),
+        cache: root.join("cache"),
+        logs: root.join("logs"),
+    }
+}
+
 pub fn key(value: &str) -> Sensitive<String> {
     Sensitive::new(value.to_string())
 }
@@ -70,6 +81,48 @@ impl serene_core::vault::SecretStore for MemoryStore {
     }
     fn delete(&self, account: &str) -> Result<(), serene_core::vault::StoreFault> {
         self.0.lock().unwrap().remove(account);
+        Ok(())
+    }
+}
+
+/// A secret store kept in one JSON file: for tests whose keys must outlive a process.
+pub struct FileStore(pub std::path::PathBuf);
+
+impl FileStore {
+    fn load(&self) -> std::collections::HashMap<String, String> {
+        std::fs::read(&self.0)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+    fn save(&self, map: &std::collections::HashMap<String, String>) {
+        let tmp = self.0.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec(map).unwrap()).unwrap();
+        std::fs::rename(tmp, &self.0).unwrap();
+    }
+}
+
+impl serene_core::vault::SecretStore for FileStore {
+    fn read(
+        &self,
+        account: &str,
+    ) -> Result<Option<Sensitive<String>>, serene_core::vault::StoreFault> {
+        Ok(self.load().get(account).cloned().map(Sensitive::new))
+    }
+    fn write(
+        &self,
+        account: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<(), serene_core::vault::StoreFault> {
+        let mut map = self.load();
+        map.insert(account.into(), secret.expose().clone());
+        self.save(&map);
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> Result<(), serene_core::vault::StoreFault> {
+        let mut map = self.load();
+        map.remove(account);
+        self.save(&map);
         Ok(())
     }
 }

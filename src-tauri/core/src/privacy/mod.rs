@@ -1,0 +1,13 @@
+//! What Serene keeps about a person, and how: sealed at rest, verifiable, exportable and
+//! removable in one action. Nothing of a conversation is ever stored.
+
+pub mod audit;
+pub mod consent;
+pub mod local;
+pub mod local_keys;
+pub mod sealed;
+
+/// The consent record, sealed, in the data directory.
+pub const CONSENT_FILE: &str = "consent.sealed";
+/// Conversation ids still open on Tavus (ended on start-up; deleted by "Delete everything").
+pub const JOURNAL_FILE: &str = "journal.sealed";

@@ -1,0 +1,79 @@
+//! A process killed (SIGKILL) at random moments while it writes settings, consent and audit
+//! records never leaves Serene's local data unreadable: every file opens, the audit chain
+//! verifies. The writer is this test binary itself, re-run as a child.
+
+#![cfg(unix)]
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::json;
+use serene_core::privacy::consent::CONSENT_VERSION;
+use serene_core::service::Service;
+use support::{dirs, gateway, FileStore};
+
+const CHILD: &str = "SERENE_CRASH_WRITER_ROOT";
+
+fn open(root: &Path) -> Service<FileStore> {
+    Service::new(
+        FileStore(root.join("keychain.json")),
+        gateway("http://127.0.0.1:9", "http://127.0.0.1:9"),
+        dirs(root),
+    )
+}
+
+fn write_forever(root: &Path) -> ! {
+    let service = open(root);
+    let mut i = 0u32;
+    loop {
+        i += 1;
+        let patch = serde_json::from_value(json!({"auditRetentionDays": i % 300 + 1})).unwrap();
+        service.update_settings(patch).unwrap();
+        service.give_consent(CONSENT_VERSION).unwrap();
+    }
+}
+
+#[test]
+fn killing_a_writer_leaves_the_previous_state_readable() {
+    if let Some(root) = std::env::var_os(CHILD) {
+        write_forever(Path::new(&root));
+    }
+    let root = tempfile::tempdir().unwrap();
+    for round in 0..8 {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "killing_a_writer_leaves_the_previous_state_readable",
+                "--nocapture",
+            ])
+            .env(CHILD, root.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(150 + fastrand::u64(..250)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+
+        let service = open(root.path());
+        let settings = service.settings();
+        assert!(
+            settings.notice.is_none(),
+            "round {round}: {:?}",
+            settings.notice
+        );
+        assert!(
+            service.consent().current,
+            "round {round}: consent unreadable"
+        );
+        let audit = service.audit().unwrap();
+        assert!(audit.check.intact, "round {round}: {:?}", audit.check);
+        assert!(
+            audit.check.records > 0,
+            "round {round}: the writer never wrote"
+        );
+    }
+}
