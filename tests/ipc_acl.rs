@@ -15,8 +15,12 @@ fn isolate() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let dir = std::env::temp_dir().join(format!("serene-ipc-acl-{}", std::process::id()));
+        // HOME and every XDG base: delete_everything runs here too.
+        std::env::set_var("HOME", dir.join("home"));
         std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
         std::env::set_var("XDG_DATA_HOME", dir.join("data"));
+        std::env::set_var("XDG_CACHE_HOME", dir.join("cache"));
+        std::env::set_var("XDG_STATE_HOME", dir.join("state"));
         std::env::set_var(
             "DBUS_SESSION_BUS_ADDRESS",
             "unix:path=/nonexistent/serene-ipc-acl",
@@ -38,6 +42,7 @@ fn args_for(command: &str) -> Value {
         "key_status" | "remove_api_key" | "verify_api_key" => json!({ "provider": "tavus" }),
         "set_api_key" => json!({ "provider": "tavus", "key": "too short" }),
         "update_settings" => json!({ "patch": { "tavusReplicaId": "../x" } }),
+        "give_consent" => json!({ "version": 999 }),
         _ => json!({}),
     }
 }

@@ -13,4 +13,11 @@ pub const COMMANDS: &[&str] = &[
     "list_models",
     "get_settings",
     "update_settings",
+    "get_consent",
+    "give_consent",
+    "withdraw_consent",
+    "privacy_overview",
+    "audit_log",
+    "export_data",
+    "delete_everything",
 ];

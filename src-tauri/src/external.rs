@@ -23,3 +23,22 @@ pub fn open_in_browser(url: &Url) -> Result<(), Error> {
         )
     })
 }
+
+/// Where to save an export: the native save dialog (or, in e2e builds, a path from the
+/// environment, since WebDriver cannot drive a native dialog). `None` if cancelled.
+pub fn choose_export_path<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Option<std::path::PathBuf> {
+    #[cfg(feature = "e2e")]
+    if let Some(path) = std::env::var_os("SERENE_TEST_EXPORT_PATH") {
+        return Some(path.into());
+    }
+    use tauri_plugin_dialog::DialogExt;
+    app.dialog()
+        .file()
+        .set_title("Save your Serene data")
+        .set_file_name("serene-export.json")
+        .add_filter("JSON", &["json"])
+        .blocking_save_file()
+        .and_then(|path| path.into_path().ok())
+}

@@ -7,9 +7,9 @@ mod window;
 
 use serene_core::endpoints::Endpoints;
 use serene_core::gateway::Gateway;
+use serene_core::privacy::local::LocalDirs;
 use serene_core::service::Service;
-use serene_core::settings::SettingsFile;
-use serene_core::vault::{Keychain, Vault};
+use serene_core::vault::Keychain;
 use tauri::{App, Builder, Context, Manager, Runtime};
 
 pub use command_names::COMMANDS;
@@ -19,6 +19,8 @@ pub use window::MAIN_WINDOW;
 /// command handlers, the core service, then the hardened main window.
 pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::Result<App<R>> {
     let app = builder
+        // Used from Rust only (the export's save dialog); no capability grants it to the page.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::open_help_link,
@@ -32,6 +34,13 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::catalogue::list_models,
             commands::settings::get_settings,
             commands::settings::update_settings,
+            commands::privacy::get_consent,
+            commands::privacy::give_consent,
+            commands::privacy::withdraw_consent,
+            commands::privacy::privacy_overview,
+            commands::privacy::audit_log,
+            commands::privacy::export_data,
+            commands::privacy::delete_everything,
         ])
         .build(context)?;
     app.manage(core_service(app.handle())?);
@@ -42,12 +51,15 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
 fn core_service<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Service> {
     let gateway = Gateway::new(Endpoints::from_env())
         .map_err(|error| tauri::Error::Io(std::io::Error::other(error.message)))?;
-    let config_dir = app.path().app_config_dir()?;
-    Ok(Service::new(
-        Vault::new(Keychain::new()),
-        gateway,
-        SettingsFile::in_dir(&config_dir),
-    ))
+    let path = app.path();
+    let dirs = LocalDirs {
+        config: path.app_config_dir()?,
+        data: path.app_data_dir()?,
+        local_data: path.app_local_data_dir()?,
+        cache: path.app_cache_dir()?,
+        logs: path.app_log_dir()?,
+    };
+    Ok(Service::new(Keychain::new(), gateway, dirs))
 }
 
 pub fn run() {

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod catalogue;
 pub mod keys;
+pub mod privacy;
 pub mod settings;
 
 /// The core service as managed state.

@@ -1,0 +1,77 @@
+//! Consent, the privacy dashboard, the audit log, export and delete-everything.
+
+use serde::Serialize;
+use serene_core::service::{AuditView, ConsentView, DeletionReport, PrivacyOverview};
+use serene_core::{Error, ErrorCode};
+use tauri::{AppHandle, Runtime, State};
+
+use super::Service;
+
+#[tauri::command]
+pub async fn get_consent(service: State<'_, Service>) -> Result<ConsentView, Error> {
+    Ok(service.consent())
+}
+
+#[tauri::command]
+pub async fn give_consent(service: State<'_, Service>, version: u32) -> Result<ConsentView, Error> {
+    service.give_consent(version)
+}
+
+#[tauri::command]
+pub async fn withdraw_consent(service: State<'_, Service>) -> Result<ConsentView, Error> {
+    service.withdraw_consent()
+}
+
+#[tauri::command]
+pub async fn privacy_overview(service: State<'_, Service>) -> Result<PrivacyOverview, Error> {
+    service.privacy_overview()
+}
+
+#[tauri::command]
+pub async fn audit_log(service: State<'_, Service>) -> Result<AuditView, Error> {
+    service.audit()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportOutcome {
+    saved: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_name: Option<String>,
+}
+
+/// Asks where to save (native dialog), then writes everything local as one JSON file.
+#[tauri::command]
+pub async fn export_data<R: Runtime>(
+    app: AppHandle<R>,
+    service: State<'_, Service>,
+) -> Result<ExportOutcome, Error> {
+    // Build the document first: if it cannot be made, do not ask where to save it.
+    let document = service.export()?;
+    let Some(path) = crate::external::choose_export_path(&app) else {
+        return Ok(ExportOutcome {
+            saved: false,
+            file_name: None,
+        });
+    };
+    let text = serde_json::to_vec_pretty(&document).map_err(|_| Error::internal())?;
+    serene_core::atomic_file::write_private(&path, &text).map_err(|error| {
+        tracing::warn!(%error, "export could not be written");
+        Error::new(
+            ErrorCode::SystemUnavailable,
+            "Serene couldn't write the export there. Choose another folder and try again.",
+        )
+    })?;
+    Ok(ExportOutcome {
+        saved: true,
+        file_name: path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string),
+    })
+}
+
+#[tauri::command]
+pub async fn delete_everything(service: State<'_, Service>) -> Result<DeletionReport, Error> {
+    Ok(service.delete_everything().await)
+}
