@@ -57,7 +57,10 @@ async fn home_screen_and_help_dialog() {
     )])
     .await;
 
-    // A first run opens on setup; the home screen is one click away.
+    // A first run opens on consent, then setup; the home screen is one click away.
+    assert_eq!(app.heading().await, "Before you begin");
+    app.screenshot("first-run-consent");
+    app.agree_to_consent().await;
     assert_eq!(app.heading().await, "Set up Serene");
     app.screenshot("first-run-setup");
     app.button("Home").await.click().await.unwrap();
@@ -84,7 +87,7 @@ async fn home_screen_and_help_dialog() {
     body.send_keys(Key::Tab).await.unwrap();
     assert_eq!(focused().await, "Skip to content");
     let mut stops = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..5 {
         let current = app.driver.active_element().await.unwrap();
         current.send_keys(Key::Tab).await.unwrap();
         stops.push(focused().await);
@@ -92,7 +95,7 @@ async fn home_screen_and_help_dialog() {
             break;
         }
     }
-    assert_eq!(stops, ["Home", "Settings", "Get help now"]);
+    assert_eq!(stops, ["Home", "Settings", "Privacy", "Get help now"]);
 
     // The help dialog, opened as a person would.
     app.button("Get help now").await.click().await.unwrap();
@@ -207,6 +210,7 @@ async fn page_cannot_reach_the_network_run_inline_code_or_navigate_away() {
 async fn a_person_adds_keys_checks_them_and_picks_a_therapist() {
     let fakes = Fakes::start().await;
     let app = App::launch(&fakes.env()).await;
+    app.agree_to_consent().await;
     assert_eq!(app.heading().await, "Set up Serene");
 
     app.type_into("Tavus API key", fakes::TAVUS_KEY).await;
@@ -340,6 +344,108 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         let _ = std::fs::copy(&file, &target);
     }
+}
+
+/// Items the Secret Service holds for a keychain service name (keyring's `service`
+/// attribute), through the desktop's own session bus.
+fn keychain_items(bus: &str, service: &str) -> usize {
+    let output = std::process::Command::new("dbus-send")
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.SearchItems",
+            &format!("dict:string:string:service,{service}"),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .matches("object path \"/org/freedesktop/secrets/collection/")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consent_setup_privacy_export_and_delete_everything() {
+    let fakes = Fakes::start().await;
+    let export_dir = tempfile::tempdir().unwrap();
+    let export_path = export_dir.path().join("serene-export.json");
+    let mut env = fakes.env();
+    env.push(("SERENE_TEST_EXPORT_PATH", export_path.display().to_string()));
+    let app = App::launch(&env).await;
+
+    app.agree_to_consent().await;
+    app.type_into("Tavus API key", fakes::TAVUS_KEY).await;
+    app.driver
+        .find(By::XPath(
+            "//section[h2='Tavus']//button[normalize-space()='Save key']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_contains("Checked and working").await;
+
+    // The dashboard: stored files, the agreement, a verified security log.
+    app.button("Privacy").await.click().await.unwrap();
+    app.wait_for_text("h1", "Privacy").await;
+    app.wait_for_contains("Settings (encrypted)").await;
+    app.wait_for_contains("Audit log (encrypted, tamper-evident)")
+        .await;
+    app.wait_for_contains("Agreed to version 1").await;
+    app.wait_for_contains("none changed or missing").await;
+    app.wait_for_contains("Tavus key saved").await;
+    app.screenshot("privacy-dashboard");
+
+    // Export: one readable JSON file with everything, and no key.
+    app.button("Export my data").await.click().await.unwrap();
+    app.wait_for_contains("Saved serene-export.json").await;
+    let exported: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&export_path).unwrap()).unwrap();
+    assert_eq!(exported["consent"]["version"], 1);
+    assert_eq!(exported["auditLog"]["verification"]["intact"], true);
+    assert_eq!(exported["apiKeys"][0]["saved"], true);
+    let text = exported.to_string();
+    assert!(!text.contains(fakes::TAVUS_KEY), "the export holds the key");
+
+    let home = app.desktop.home.clone();
+    let app_dirs = [
+        home.join(".config/app.serene.desktop"),
+        home.join(".local/share/app.serene.desktop"),
+        home.join(".cache/app.serene.desktop"),
+    ];
+    assert!(keychain_items(&app.desktop.bus_address, "app.serene.desktop") >= 3);
+
+    // Delete everything, after a confirmation.
+    app.button("Delete everything").await.click().await.unwrap();
+    app.wait_for_text("h2", "Delete everything?").await;
+    app.screenshot("delete-everything-confirm");
+    app.driver
+        .find(By::XPath(
+            "//dialog[@open]//button[normalize-space()='Delete everything']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_text("h2", "Everything was deleted").await;
+    app.wait_for_text("h1", "Before you begin").await;
+    app.screenshot("after-delete-everything");
+
+    assert_eq!(
+        keychain_items(&app.desktop.bus_address, "app.serene.desktop"),
+        0
+    );
+    let left: Vec<_> = app_dirs.iter().flat_map(|dir| files(dir)).collect();
+    assert!(
+        left.is_empty(),
+        "files left after delete-everything: {left:?}"
+    );
+    app.assert_no_csp_violations().await;
+    app.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -88,6 +88,24 @@ impl App {
         }
     }
 
+    /// Agrees on the consent screen and waits for the next screen.
+    pub async fn agree_to_consent(&self) {
+        self.wait_for_text("h1", "Before you begin").await;
+        self.button("I understand and agree")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.heading().await == "Before you begin" {
+            assert!(
+                Instant::now() < deadline,
+                "agreeing did not leave the consent screen"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Text of the first `main h1`.
     pub async fn heading(&self) -> String {
         self.driver

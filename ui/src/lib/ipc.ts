@@ -62,12 +62,14 @@ export interface Settings {
   tavusPersonaId?: string | null;
   elevenlabsVoiceId?: string | null;
   elevenlabsModelId?: string | null;
+  auditRetentionDays: number;
+  anonymousSessions: boolean;
   notice?: string;
 }
 
 export type SettingsPatch = Partial<
   Record<"tavusReplicaId" | "tavusPersonaId" | "elevenlabsVoiceId" | "elevenlabsModelId", string>
->;
+> & { auditRetentionDays?: number; anonymousSessions?: boolean };
 
 export function toAppError(raw: unknown): AppError {
   if (raw && typeof raw === "object" && "code" in raw && "message" in raw) {
@@ -101,3 +103,54 @@ export const listModels = () => call<Choice[]>("list_models");
 
 export const getSettings = () => call<Settings>("get_settings");
 export const updateSettings = (patch: SettingsPatch) => call<Settings>("update_settings", { patch });
+
+export interface ConsentRecord {
+  version: number;
+  agreedAt: number;
+}
+
+export interface ConsentView {
+  requiredVersion: number;
+  record?: ConsentRecord;
+  current: boolean;
+}
+
+export interface AuditCheck {
+  intact: boolean;
+  records: number;
+  problem?: string;
+  problemAt?: number;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: number;
+  event: { kind: string; [field: string]: unknown };
+}
+
+export interface StoredFile {
+  what: string;
+  bytes: number;
+}
+
+export interface PrivacyOverview {
+  stored: StoredFile[];
+  consent: ConsentView;
+  audit: AuditCheck;
+  retentionDays: number;
+  anonymousSessions: boolean;
+  openConversations: number;
+}
+
+export interface DeletionReport {
+  done: string[];
+  notDone: string[];
+}
+
+export const getConsent = () => call<ConsentView>("get_consent");
+export const giveConsent = (version: number) => call<ConsentView>("give_consent", { version });
+export const withdrawConsent = () => call<ConsentView>("withdraw_consent");
+export const privacyOverview = () => call<PrivacyOverview>("privacy_overview");
+export const auditLog = () => call<{ check: AuditCheck; records: AuditRecord[] }>("audit_log");
+export const exportData = () => call<{ saved: boolean; fileName?: string }>("export_data");
+export const deleteEverything = () => call<DeletionReport>("delete_everything");
