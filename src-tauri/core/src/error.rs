@@ -51,6 +51,8 @@ pub enum ErrorCode {
     UpstreamUnexpected,
     /// The provider could not be reached at all (offline, DNS, TLS).
     NetworkUnavailable,
+    /// The provider's room URL was not of the one trusted shape; the session was ended.
+    RoomRefused,
     /// Something unexpected inside Serene; details are in the log, not in the message.
     Internal,
 }

@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod provider;
 pub mod sensitive;
 pub mod service;
+pub mod session;
 pub mod settings;
 pub mod vault;
 #[cfg(any(windows, serene_check_windows))]

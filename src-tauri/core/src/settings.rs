@@ -45,6 +45,30 @@ pub struct Settings {
     /// Sessions send no conversational context upstream.
     #[serde(default)]
     pub anonymous_sessions: bool,
+    /// The language Tavus speaks, as its full name (or `multilingual`).
+    #[serde(default = "default_language")]
+    pub session_language: String,
+}
+
+/// Languages offered for sessions (Tavus takes full names).
+pub const SESSION_LANGUAGES: &[&str] = &[
+    "English",
+    "Spanish",
+    "French",
+    "German",
+    "Italian",
+    "Portuguese",
+    "Dutch",
+    "Polish",
+    "Japanese",
+    "Korean",
+    "Chinese",
+    "Hindi",
+    "multilingual",
+];
+
+fn default_language() -> String {
+    "English".into()
 }
 
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
@@ -65,6 +89,7 @@ impl Default for Settings {
             verification: BTreeMap::new(),
             audit_retention_days: DEFAULT_RETENTION_DAYS,
             anonymous_sessions: false,
+            session_language: default_language(),
         }
     }
 }
@@ -79,6 +104,7 @@ pub struct SettingsPatch {
     pub elevenlabs_model_id: Option<String>,
     pub audit_retention_days: Option<u32>,
     pub anonymous_sessions: Option<bool>,
+    pub session_language: Option<String>,
 }
 
 impl SettingsPatch {
@@ -90,50 +116,54 @@ impl SettingsPatch {
 }
 
 impl Settings {
+    /// Validates every field of the patch first, then applies it: a bad patch changes
+    /// nothing.
     pub fn apply(&mut self, patch: SettingsPatch) -> Result<()> {
-        let fields = [
-            (
-                patch.tavus_replica_id,
-                "replica",
-                &mut self.tavus_replica_id,
-            ),
-            (
-                patch.tavus_persona_id,
-                "persona",
-                &mut self.tavus_persona_id,
-            ),
-            (
-                patch.elevenlabs_voice_id,
-                "voice",
-                &mut self.elevenlabs_voice_id,
-            ),
-            (
-                patch.elevenlabs_model_id,
-                "model",
-                &mut self.elevenlabs_model_id,
-            ),
+        let ids = [
+            (&patch.tavus_replica_id, "replica"),
+            (&patch.tavus_persona_id, "persona"),
+            (&patch.elevenlabs_voice_id, "voice"),
+            (&patch.elevenlabs_model_id, "model"),
         ];
-        // Validate every field before changing any, so a bad patch changes nothing.
-        for (value, what, _) in &fields {
+        for (value, what) in ids {
             if let Some(id) = value.as_deref().filter(|id| !id.is_empty()) {
                 check_id(what, id)?;
             }
         }
-        if let Some(days) = patch.audit_retention_days {
-            if !(1..=MAX_RETENTION_DAYS).contains(&days) {
-                return Err(Error::invalid_input(format!(
-                    "Keep the audit log for 1 to {MAX_RETENTION_DAYS} days."
-                )));
-            }
-            self.audit_retention_days = days;
+        if patch
+            .audit_retention_days
+            .is_some_and(|days| !(1..=MAX_RETENTION_DAYS).contains(&days))
+        {
+            return Err(Error::invalid_input(format!(
+                "Keep the audit log for 1 to {MAX_RETENTION_DAYS} days."
+            )));
         }
-        if let Some(anonymous) = patch.anonymous_sessions {
-            self.anonymous_sessions = anonymous;
+        if patch
+            .session_language
+            .as_deref()
+            .is_some_and(|language| !SESSION_LANGUAGES.contains(&language))
+        {
+            return Err(Error::invalid_input(
+                "That session language is not offered.",
+            ));
         }
-        for (value, _, slot) in fields {
+        let choose = |slot: &mut Option<String>, value: Option<String>| {
             if let Some(id) = value {
                 *slot = (!id.is_empty()).then_some(id);
             }
+        };
+        choose(&mut self.tavus_replica_id, patch.tavus_replica_id);
+        choose(&mut self.tavus_persona_id, patch.tavus_persona_id);
+        choose(&mut self.elevenlabs_voice_id, patch.elevenlabs_voice_id);
+        choose(&mut self.elevenlabs_model_id, patch.elevenlabs_model_id);
+        if let Some(days) = patch.audit_retention_days {
+            self.audit_retention_days = days;
+        }
+        if let Some(language) = patch.session_language {
+            self.session_language = language;
+        }
+        if let Some(anonymous) = patch.anonymous_sessions {
+            self.anonymous_sessions = anonymous;
         }
         Ok(())
     }
@@ -297,6 +327,11 @@ mod tests {
             SettingsPatch {
                 tavus_replica_id: Some("r1".into()),
                 audit_retention_days: Some(0),
+                ..Default::default()
+            },
+            SettingsPatch {
+                audit_retention_days: Some(30),
+                session_language: Some("Klingon".into()),
                 ..Default::default()
             },
         ] {

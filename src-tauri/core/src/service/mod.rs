@@ -23,6 +23,9 @@ use crate::sensitive::Sensitive;
 use crate::settings::{Settings, SettingsFile, SettingsPatch, Verification};
 use crate::vault::{Keychain, SecretStore, Vault};
 
+mod video;
+pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSession};
+
 /// What the UI shows about a key: never the key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -111,6 +114,9 @@ pub struct Service<S: SecretStore = Keychain> {
     dirs: LocalDirs,
     settings_file: SettingsFile,
     state: Mutex<State>,
+    session_starts: crate::policy::rate_limit::RollingWindow,
+    active: Mutex<Option<ActiveSession>>,
+    test_room_origin: Option<url::Url>,
 }
 
 impl<S: SecretStore> Service<S> {
@@ -128,6 +134,9 @@ impl<S: SecretStore> Service<S> {
                 notice: None,
                 sealer: None,
             }),
+            session_starts: crate::policy::rate_limit::RollingWindow::conversation_starts(),
+            active: Mutex::new(None),
+            test_room_origin: video::test_room_origin(),
         };
         service.open_local_data();
         service
@@ -468,6 +477,20 @@ impl<S: SecretStore> Service<S> {
         let mut entries = self.journal();
         entries.retain(|e| e.conversation_id != entry.conversation_id);
         entries.push(entry);
+        self.write_journal(&entries)
+    }
+
+    pub fn journal_remove(&self, conversation_id: &str) -> Result<()> {
+        let mut entries = self.journal();
+        let before = entries.len();
+        entries.retain(|e| e.conversation_id != conversation_id);
+        if entries.len() == before {
+            return Ok(());
+        }
+        self.write_journal(&entries)
+    }
+
+    fn write_journal(&self, entries: &[JournalEntry]) -> Result<()> {
         self.sealer()?
             .write_json(&self.dirs.data.join(JOURNAL_FILE), "journal", &entries)
     }
@@ -622,7 +645,7 @@ fn choice(id: String, name: Option<String>) -> Choice {
     Choice { id, name }
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
