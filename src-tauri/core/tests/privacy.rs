@@ -121,11 +121,12 @@ async fn export_is_complete_and_free_of_secrets() {
 #[tokio::test]
 async fn delete_everything_removes_local_data_keys_and_remote_conversations() {
     let tavus = MockServer::start().await;
-    for id in ["c1", "c2"] {
+    // c1 was already ended (kept only so it can be deleted); c2 is still open.
+    for (id, ends) in [("c1", 0), ("c2", 1)] {
         Mock::given(method("POST"))
             .and(path(format!("/v2/conversations/{id}/end")))
             .respond_with(ResponseTemplate::new(200))
-            .expect(1)
+            .expect(ends)
             .mount(&tavus)
             .await;
         Mock::given(method("DELETE"))
@@ -143,10 +144,11 @@ async fn delete_everything_removes_local_data_keys_and_remote_conversations() {
     s.set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
         .await
         .unwrap();
-    for id in ["c1", "c2"] {
+    for (id, ended_at) in [("c1", Some(2)), ("c2", None)] {
         s.journal_add(JournalEntry {
             conversation_id: id.into(),
             started_at: 1,
+            ended_at,
         })
         .unwrap();
     }
@@ -188,6 +190,7 @@ async fn delete_everything_offline_says_what_it_could_not_do() {
     s.journal_add(JournalEntry {
         conversation_id: "c9".into(),
         started_at: 1,
+        ended_at: None,
     })
     .unwrap();
     let report = s.delete_everything().await;

@@ -99,13 +99,17 @@ async fn start_sends_the_documented_request_and_end_ends_it() {
         .unwrap();
     assert_eq!(started.room_url, "https://tavus.daily.co/c123abc");
     assert_eq!(started.ends_at - started.started_at, 1800);
-    assert_eq!(s.journal().len(), 1, "journaled before the room is shown");
+    assert_eq!(
+        s.open_sessions().len(),
+        1,
+        "journaled before the room is shown"
+    );
     assert!(s.active_session().is_some());
 
     s.end_video("c123abc", EndReason::EndedByPerson)
         .await
         .unwrap();
-    assert!(s.journal().is_empty() && s.active_session().is_none());
+    assert!(s.open_sessions().is_empty() && s.active_session().is_none());
     assert_eq!(ends(&server.received_requests().await.unwrap()), 1);
     let kinds: Vec<String> = s
         .audit()
@@ -182,7 +186,7 @@ async fn hostile_room_urls_are_refused_and_the_conversation_ended() {
             "{hostile} not ended"
         );
         assert!(
-            s.journal().is_empty() && s.active_session().is_none(),
+            s.open_sessions().is_empty() && s.active_session().is_none(),
             "{hostile}"
         );
     }
@@ -254,9 +258,9 @@ async fn a_relaunch_ends_what_a_crash_left_open() {
         gateway(&server.uri(), &server.uri()),
         dirs(root.path()),
     );
-    assert_eq!(relaunched.journal().len(), 1);
+    assert_eq!(relaunched.open_sessions().len(), 1);
     assert_eq!(relaunched.end_journaled(EndReason::StartupCleanup).await, 1);
-    assert!(relaunched.journal().is_empty());
+    assert!(relaunched.open_sessions().is_empty());
     assert_eq!(ends(&server.received_requests().await.unwrap()), 1);
 }
 
@@ -280,7 +284,7 @@ async fn tavus_ending_the_call_is_noticed_by_polling() {
     let s = ready(&server, root.path()).await;
     s.start_video(request("", 15)).await.unwrap();
     assert!(s.video_status("c123abc").await.unwrap().ended);
-    assert!(s.journal().is_empty() && s.active_session().is_none());
+    assert!(s.open_sessions().is_empty() && s.active_session().is_none());
 }
 
 #[tokio::test]
@@ -309,6 +313,7 @@ async fn concurrency_limit_offers_to_end_this_installs_stuck_sessions() {
     s.journal_add(serene_core::service::JournalEntry {
         conversation_id: "cmine".into(),
         started_at: 1,
+        ended_at: None,
     })
     .unwrap();
     let error = s.start_video(request("", 15)).await.unwrap_err();

@@ -82,6 +82,8 @@ pub struct PrivacyOverview {
     pub retention_days: u32,
     pub anonymous_sessions: bool,
     pub open_conversations: usize,
+    /// Conversation ids kept so "Delete everything" can delete them on Tavus.
+    pub kept_conversations: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,6 +98,10 @@ pub struct DeletionReport {
 pub struct JournalEntry {
     pub conversation_id: String,
     pub started_at: u64,
+    /// Set when the conversation was ended. Ended ones stay listed (within retention) so
+    /// that "Delete everything" can hard-delete them on Tavus too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<u64>,
 }
 
 const CATALOGUE_PAGE: u32 = 100;
@@ -157,9 +163,12 @@ impl<S: SecretStore> Service<S> {
             state.settings = settings;
             state.notice = notice.map(|n| n.message);
         }
+        let cutoff = now().saturating_sub(u64::from(retention) * 86_400);
+        if sealer.is_some() {
+            self.prune_journal(cutoff);
+        }
         if let (Some(sealer), Ok(log)) = (sealer, self.audit_log()) {
             let head = self.audit_head();
-            let cutoff = now().saturating_sub(u64::from(retention) * 86_400);
             match log.prune(&sealer, head.as_ref(), cutoff) {
                 Ok(0) => {}
                 Ok(pruned) => {
@@ -480,14 +489,41 @@ impl<S: SecretStore> Service<S> {
         self.write_journal(&entries)
     }
 
-    pub fn journal_remove(&self, conversation_id: &str) -> Result<()> {
+    /// Conversations that may still be live on Tavus.
+    pub fn open_sessions(&self) -> Vec<JournalEntry> {
+        self.journal()
+            .into_iter()
+            .filter(|e| e.ended_at.is_none())
+            .collect()
+    }
+
+    pub fn journal_mark_ended(&self, conversation_id: &str) -> Result<()> {
         let mut entries = self.journal();
-        let before = entries.len();
-        entries.retain(|e| e.conversation_id != conversation_id);
-        if entries.len() == before {
-            return Ok(());
+        let mut changed = false;
+        for entry in entries
+            .iter_mut()
+            .filter(|e| e.conversation_id == conversation_id)
+        {
+            changed |= entry.ended_at.is_none();
+            entry.ended_at.get_or_insert_with(now);
         }
-        self.write_journal(&entries)
+        if changed {
+            self.write_journal(&entries)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets ended conversations older than the retention period.
+    fn prune_journal(&self, cutoff: u64) {
+        let entries = self.journal();
+        let kept: Vec<JournalEntry> = entries
+            .iter()
+            .filter(|e| e.ended_at.is_none() || e.started_at >= cutoff)
+            .cloned()
+            .collect();
+        if kept.len() != entries.len() {
+            let _ = self.write_journal(&kept);
+        }
     }
 
     fn write_journal(&self, entries: &[JournalEntry]) -> Result<()> {
@@ -516,7 +552,8 @@ impl<S: SecretStore> Service<S> {
             audit,
             retention_days: settings.audit_retention_days,
             anonymous_sessions: settings.anonymous_sessions,
-            open_conversations: self.journal().len(),
+            open_conversations: self.open_sessions().len(),
+            kept_conversations: self.journal().len(),
         })
     }
 
@@ -563,7 +600,11 @@ impl<S: SecretStore> Service<S> {
                     let mut removed = 0;
                     for entry in &journal {
                         let id = &entry.conversation_id;
-                        let outcome = match tavus.end_conversation(id).await {
+                        let ended = match entry.ended_at {
+                            Some(_) => Ok(()),
+                            None => tavus.end_conversation(id).await,
+                        };
+                        let outcome = match ended {
                             Ok(()) => tavus.delete_conversation(id).await,
                             Err(error) => Err(error),
                         };

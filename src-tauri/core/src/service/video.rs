@@ -155,6 +155,7 @@ impl<S: SecretStore> Service<S> {
         self.journal_add(JournalEntry {
             conversation_id: id.clone(),
             started_at,
+            ended_at: None,
         })?;
         let raw = conversation.conversation_url.unwrap_or_default();
         let room = match room_url::validate(&raw, self.test_room_origin.as_ref()) {
@@ -199,7 +200,7 @@ impl<S: SecretStore> Service<S> {
     pub async fn end_video(&self, conversation_id: &str, reason: EndReason) -> Result<()> {
         crate::gateway::ids::check_id("conversation", conversation_id)?;
         let journaled = self
-            .journal()
+            .open_sessions()
             .into_iter()
             .find(|e| e.conversation_id == conversation_id);
         let Some(entry) = journaled else {
@@ -227,7 +228,7 @@ impl<S: SecretStore> Service<S> {
     }
 
     fn forget_session(&self, entry: &JournalEntry, reason: EndReason) {
-        if let Err(error) = self.journal_remove(&entry.conversation_id) {
+        if let Err(error) = self.journal_mark_ended(&entry.conversation_id) {
             tracing::warn!(code = ?error.code, "journal not updated");
         }
         let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
@@ -258,7 +259,7 @@ impl<S: SecretStore> Service<S> {
     pub async fn video_status(&self, conversation_id: &str) -> Result<SessionStatus> {
         crate::gateway::ids::check_id("conversation", conversation_id)?;
         let Some(entry) = self
-            .journal()
+            .open_sessions()
             .into_iter()
             .find(|e| e.conversation_id == conversation_id)
         else {
@@ -278,7 +279,7 @@ impl<S: SecretStore> Service<S> {
     /// Ends every journaled conversation: at start-up, after a crash or `kill -9`.
     pub async fn end_journaled(&self, reason: EndReason) -> usize {
         let mut ended = 0;
-        for entry in self.journal() {
+        for entry in self.open_sessions() {
             if self.end_video(&entry.conversation_id, reason).await.is_ok() {
                 ended += 1;
             }
@@ -288,7 +289,7 @@ impl<S: SecretStore> Service<S> {
 
     /// This install's conversations that Tavus still lists as active.
     pub async fn stuck_sessions(&self) -> Result<Vec<String>> {
-        let journal = self.journal();
+        let journal = self.open_sessions();
         if journal.is_empty() {
             return Ok(Vec::new());
         }
