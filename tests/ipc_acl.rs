@@ -43,6 +43,11 @@ fn args_for(command: &str) -> Value {
         "set_api_key" => json!({ "provider": "tavus", "key": "too short" }),
         "update_settings" => json!({ "patch": { "tavusReplicaId": "../x" } }),
         "give_consent" => json!({ "version": 999 }),
+        "start_video_session" => json!({ "request": { "minutes": 7 } }),
+        "end_video_session"
+        | "video_session_status"
+        | "open_room_in_browser"
+        | "open_room_window" => json!({ "conversationId": "not-journaled" }),
         _ => json!({}),
     }
 }

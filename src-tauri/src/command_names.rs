@@ -20,4 +20,12 @@ pub const COMMANDS: &[&str] = &[
     "audit_log",
     "export_data",
     "delete_everything",
+    "start_video_session",
+    "end_video_session",
+    "video_session_status",
+    "stuck_sessions",
+    "end_stuck_sessions",
+    "check_video_setup",
+    "open_room_in_browser",
+    "open_room_window",
 ];

@@ -3,6 +3,7 @@
 mod command_names;
 mod commands;
 mod external;
+mod session_window;
 mod window;
 
 use serene_core::endpoints::Endpoints;
@@ -41,11 +42,35 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::privacy::audit_log,
             commands::privacy::export_data,
             commands::privacy::delete_everything,
+            commands::video::start_video_session,
+            commands::video::end_video_session,
+            commands::video::video_session_status,
+            commands::video::stuck_sessions,
+            commands::video::end_stuck_sessions,
+            commands::video::check_video_setup,
+            commands::video::open_room_in_browser,
+            commands::video::open_room_window,
         ])
         .build(context)?;
     app.manage(core_service(app.handle())?);
     window::create_main_window(app.handle())?;
+    end_sessions_left_open(app.handle());
     Ok(app)
+}
+
+/// A session journaled but never ended (a crash, `kill -9`, power loss) still bills on
+/// Tavus: end it as soon as Serene starts again.
+fn end_sessions_left_open<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let service = handle.state::<Service>();
+        let ended = service
+            .end_journaled(serene_core::service::EndReason::StartupCleanup)
+            .await;
+        if ended > 0 {
+            tracing::info!(ended, "ended sessions left open by an earlier run");
+        }
+    });
 }
 
 fn core_service<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Service> {
@@ -77,5 +102,14 @@ pub fn run() {
             Ok(())
         });
     let app = run_app(builder, tauri::generate_context!()).expect("Serene failed to start");
-    app.run(|_, _| {});
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Quitting ends a running session; a failure leaves it journaled for next start.
+            let service = handle.state::<Service>();
+            let ending = service.end_active(serene_core::service::EndReason::AppQuit);
+            let _ = tauri::async_runtime::block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(5), ending).await
+            });
+        }
+    });
 }

@@ -16,7 +16,7 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvi
         .find(|window| window.label == MAIN_WINDOW)
         .cloned()
         .ok_or_else(|| tauri::Error::WindowNotFound)?;
-    WebviewWindowBuilder::from_config(app, &config)?
+    let window = WebviewWindowBuilder::from_config(app, &config)?
         .devtools(cfg!(debug_assertions))
         .on_navigation(|url| {
             let allowed = is_app_url(url);
@@ -38,7 +38,16 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvi
             );
             NewWindowResponse::Deny
         })
-        .build()
+        .build()?;
+    let handle = app.clone();
+    window.on_window_event(move |event| {
+        // Closing the main window quits Serene, and so ends a session, even while a
+        // session window is still open.
+        if let tauri::WindowEvent::Destroyed = event {
+            handle.exit(0);
+        }
+    });
+    Ok(window)
 }
 
 pub fn focus_main_window<R: Runtime>(app: &AppHandle<R>) {

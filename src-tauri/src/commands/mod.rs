@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod keys;
 pub mod privacy;
 pub mod settings;
+pub mod video;
 
 /// The core service as managed state.
 pub type Service = serene_core::service::Service;

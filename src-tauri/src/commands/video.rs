@@ -1,0 +1,100 @@
+//! Face-to-face sessions. The room URL never comes from the page: the core validated it,
+//! and these commands look it up by conversation id.
+
+use serene_core::service::{EndReason, SessionStatus, StartRequest, StartedSession};
+use serene_core::{Error, ErrorCode};
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use super::Service;
+
+#[tauri::command]
+pub async fn start_video_session<R: Runtime>(
+    app: AppHandle<R>,
+    service: State<'_, Service>,
+    request: serde_json::Value,
+) -> Result<StartedSession, Error> {
+    let started = service
+        .start_video(StartRequest::from_json(request)?)
+        .await?;
+    crate::session_window::end_when_time_is_up(&app, &started);
+    Ok(started)
+}
+
+#[tauri::command]
+pub async fn end_video_session<R: Runtime>(
+    app: AppHandle<R>,
+    service: State<'_, Service>,
+    conversation_id: String,
+) -> Result<(), Error> {
+    crate::session_window::close_room(&app);
+    service
+        .end_video(&conversation_id, EndReason::EndedByPerson)
+        .await
+}
+
+#[tauri::command]
+pub async fn video_session_status<R: Runtime>(
+    app: AppHandle<R>,
+    service: State<'_, Service>,
+    conversation_id: String,
+) -> Result<SessionStatus, Error> {
+    let status = service.video_status(&conversation_id).await?;
+    if status.ended {
+        crate::session_window::close_room(&app);
+    }
+    Ok(status)
+}
+
+#[tauri::command]
+pub async fn stuck_sessions(service: State<'_, Service>) -> Result<usize, Error> {
+    Ok(service.stuck_sessions().await?.len())
+}
+
+#[tauri::command]
+pub async fn end_stuck_sessions(service: State<'_, Service>) -> Result<usize, Error> {
+    service.end_stuck_sessions().await
+}
+
+#[tauri::command]
+pub async fn check_video_setup(service: State<'_, Service>) -> Result<String, Error> {
+    service.check_video_setup().await
+}
+
+fn active_room(service: &Service, conversation_id: &str) -> Result<url::Url, Error> {
+    service
+        .active_session()
+        .filter(|active| active.conversation_id == conversation_id)
+        .map(|active| active.room_url)
+        .ok_or_else(|| Error::new(ErrorCode::NotAllowed, "That session is not running."))
+}
+
+/// Where the webview has no WebRTC (Linux today): the system browser shows the room, and
+/// the session controls stay in Serene.
+#[tauri::command]
+pub async fn open_room_in_browser(
+    service: State<'_, Service>,
+    conversation_id: String,
+) -> Result<(), Error> {
+    let room = active_room(&service, &conversation_id)?;
+    crate::external::open_in_browser(&room)
+}
+
+/// Where the webview has WebRTC (Windows, macOS): a separate window that no capability
+/// names, so the room has no way to the core.
+#[tauri::command]
+pub async fn open_room_window<R: Runtime>(
+    app: AppHandle<R>,
+    service: State<'_, Service>,
+    conversation_id: String,
+) -> Result<(), Error> {
+    let room = active_room(&service, &conversation_id)?;
+    crate::session_window::open_room(&app, room).map_err(|error| {
+        tracing::warn!(%error, "could not open the session window");
+        Error::new(
+            ErrorCode::SystemUnavailable,
+            "Serene couldn't open the session window. Try “Open in your browser” instead.",
+        )
+    })?;
+    let _ = app.get_webview_window(crate::MAIN_WINDOW);
+    Ok(())
+}
