@@ -29,7 +29,7 @@ use_shared_target_dir() {
 
 APP_PACKAGES=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev libsecret-1-dev gnome-keyring dbus-x11)
-TEST_PACKAGES=(xvfb webkit2gtk-driver imagemagick chromium fonts-dejavu-core)
+TEST_PACKAGES=(xvfb webkit2gtk-driver imagemagick chromium fonts-dejavu-core xdotool python3)
 
 install_apt() {
   local missing=()

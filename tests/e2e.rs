@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use support::app::App;
 use support::fakes::{self, Fakes};
+use support::flows::{ready, start_session};
 use support::process::group_alive;
 use thirtyfour::prelude::*;
 
@@ -63,7 +64,7 @@ async fn home_screen_and_help_dialog() {
     app.agree_to_consent().await;
     assert_eq!(app.heading().await, "Set up Serene");
     app.screenshot("first-run-setup");
-    app.button("Home").await.click().await.unwrap();
+    app.click("Home").await;
     app.wait_for_text("h1", "Welcome to Serene").await;
 
     // The home screen, with the version fetched from the core over IPC.
@@ -98,7 +99,7 @@ async fn home_screen_and_help_dialog() {
     assert_eq!(stops, ["Home", "Settings", "Privacy", "Get help now"]);
 
     // The help dialog, opened as a person would.
-    app.button("Get help now").await.click().await.unwrap();
+    app.click("Get help now").await;
     let dialog = app.driver.find(By::Css("dialog[open]")).await.unwrap();
     let text = dialog.text().await.unwrap();
     for expected in [
@@ -120,11 +121,7 @@ async fn home_screen_and_help_dialog() {
     app.screenshot("help-dialog");
 
     // A website goes to the system browser through the core's allowlist.
-    app.button("Open findahelpline.com in your browser")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("Open findahelpline.com in your browser").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let opened = std::fs::read_to_string(opened_log.path()).unwrap();
@@ -139,7 +136,7 @@ async fn home_screen_and_help_dialog() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    app.button("Close").await.click().await.unwrap();
+    app.click("Close").await;
     let still_open = app
         .script("return document.querySelector('dialog[open]') !== null;")
         .await;
@@ -214,28 +211,14 @@ async fn a_person_adds_keys_checks_them_and_picks_a_therapist() {
     assert_eq!(app.heading().await, "Set up Serene");
 
     app.type_into("Tavus API key", fakes::TAVUS_KEY).await;
-    app.driver
-        .find(By::XPath(
-            "//section[h2='Tavus']//button[normalize-space()='Save key']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    app.click_xpath("//section[h2='Tavus']//button[normalize-space()='Save key']")
+        .await;
     app.wait_for_contains("Key ending in 1d2b").await;
     app.wait_for_contains("Checked and working").await;
 
     app.type_into("ElevenLabs API key", fakes::ELEVEN_KEY).await;
-    app.driver
-        .find(By::XPath(
-            "//section[h2='ElevenLabs']//button[normalize-space()='Save key']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    app.click_xpath("//section[h2='ElevenLabs']//button[normalize-space()='Save key']")
+        .await;
     app.wait_for_contains("Key ending in 4c6d").await;
 
     app.choose("Therapist's face (Tavus replica)", "Anna").await;
@@ -261,15 +244,8 @@ async fn a_person_adds_keys_checks_them_and_picks_a_therapist() {
     // A wrong key is refused with a clear message, and the saved key stays.
     app.type_into("Replace your Tavus API key", "e2e-wrong-key-0000000000")
         .await;
-    app.driver
-        .find(By::XPath(
-            "//section[h2='Tavus']//button[normalize-space()='Save key']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    app.click_xpath("//section[h2='Tavus']//button[normalize-space()='Save key']")
+        .await;
     app.wait_for_contains("Your saved key is unchanged.").await;
     app.wait_for_contains("Key ending in 1d2b").await;
     app.screenshot("setup-key-refused");
@@ -373,23 +349,23 @@ async fn consent_setup_privacy_export_and_delete_everything() {
     let export_path = export_dir.path().join("serene-export.json");
     let mut env = fakes.env();
     env.push(("SERENE_TEST_EXPORT_PATH", export_path.display().to_string()));
+    let opened_log = tempfile::NamedTempFile::new().unwrap();
+    env.push((
+        "SERENE_TEST_OPENED_LOG",
+        opened_log.path().display().to_string(),
+    ));
     let app = App::launch(&env).await;
 
-    app.agree_to_consent().await;
-    app.type_into("Tavus API key", fakes::TAVUS_KEY).await;
-    app.driver
-        .find(By::XPath(
-            "//section[h2='Tavus']//button[normalize-space()='Save key']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    app.wait_for_contains("Checked and working").await;
+    // Consent, setup, and a session that runs and ends.
+    ready(&app).await;
+    start_session(&app, "").await;
+    app.wait_for_text("h1", "Your session").await;
+    app.click("End session").await;
+    app.wait_for_contains("You ended the session.").await;
+    assert_eq!(fakes.ends().await, 1);
 
     // The dashboard: stored files, the agreement, a verified security log.
-    app.button("Privacy").await.click().await.unwrap();
+    app.click("Privacy").await;
     app.wait_for_text("h1", "Privacy").await;
     app.wait_for_contains("Settings (encrypted)").await;
     app.wait_for_contains("Audit log (encrypted, tamper-evident)")
@@ -397,10 +373,11 @@ async fn consent_setup_privacy_export_and_delete_everything() {
     app.wait_for_contains("Agreed to version 1").await;
     app.wait_for_contains("none changed or missing").await;
     app.wait_for_contains("Tavus key saved").await;
+    app.wait_for_contains("Session ended").await;
     app.screenshot("privacy-dashboard");
 
     // Export: one readable JSON file with everything, and no key.
-    app.button("Export my data").await.click().await.unwrap();
+    app.click("Export my data").await;
     app.wait_for_contains("Saved serene-export.json").await;
     let exported: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&export_path).unwrap()).unwrap();
@@ -419,18 +396,11 @@ async fn consent_setup_privacy_export_and_delete_everything() {
     assert!(keychain_items(&app.desktop.bus_address, "app.serene.desktop") >= 3);
 
     // Delete everything, after a confirmation.
-    app.button("Delete everything").await.click().await.unwrap();
+    app.click("Delete everything").await;
     app.wait_for_text("h2", "Delete everything?").await;
     app.screenshot("delete-everything-confirm");
-    app.driver
-        .find(By::XPath(
-            "//dialog[@open]//button[normalize-space()='Delete everything']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    app.click_xpath("//dialog[@open]//button[normalize-space()='Delete everything']")
+        .await;
     app.wait_for_text("h2", "Everything was deleted").await;
     app.wait_for_text("h1", "Before you begin").await;
     app.screenshot("after-delete-everything");
@@ -438,6 +408,11 @@ async fn consent_setup_privacy_export_and_delete_everything() {
     assert_eq!(
         keychain_items(&app.desktop.bus_address, "app.serene.desktop"),
         0
+    );
+    assert_eq!(
+        fakes.hard_deletes().await,
+        1,
+        "the session was not deleted on Tavus"
     );
     let left: Vec<_> = app_dirs.iter().flat_map(|dir| files(dir)).collect();
     assert!(

@@ -33,6 +33,21 @@ impl App {
         app
     }
 
+    /// Starts the app again on the same desktop (same home, keychain and driver), as
+    /// after a crash.
+    pub async fn relaunch(self) -> App {
+        let App { driver, desktop } = self;
+        drop(driver);
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": binary() }));
+        let driver = WebDriver::new(desktop.driver_url.clone(), caps)
+            .await
+            .expect("tauri-driver did not start a second session");
+        let app = App { driver, desktop };
+        app.wait_for_text("button", "Get help now").await;
+        app
+    }
+
     pub async fn quit(self) {
         let App { driver, desktop } = self;
         let _ = driver.quit().await;
@@ -91,11 +106,7 @@ impl App {
     /// Agrees on the consent screen and waits for the next screen.
     pub async fn agree_to_consent(&self) {
         self.wait_for_text("h1", "Before you begin").await;
-        self.button("I understand and agree")
-            .await
-            .click()
-            .await
-            .unwrap();
+        self.click("I understand and agree").await;
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.heading().await == "Before you begin" {
             assert!(
@@ -107,14 +118,37 @@ impl App {
     }
 
     /// Text of the first `main h1`.
+    /// Clicks the first element matching `xpath`, retrying while the page re-renders (a
+    /// found element can go stale before the click lands).
+    pub async fn click_xpath(&self, xpath: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let clicked = match self.driver.find(By::XPath(xpath.to_string())).await {
+                Ok(element) => element.click().await.is_ok(),
+                Err(_) => false,
+            };
+            if clicked {
+                return;
+            }
+            assert!(Instant::now() < deadline, "could not click {xpath}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks a button by its accessible name (aria-label, else visible text).
+    pub async fn click(&self, name: &str) {
+        self.click_xpath(&format!(
+            "//button[@aria-label=\"{name}\" or (not(@aria-label) and normalize-space()=\"{name}\")]"
+        ))
+        .await;
+    }
+
+    /// Empty while the screen is changing (the heading may vanish between find and read).
     pub async fn heading(&self) -> String {
-        self.driver
-            .find(By::Css("main h1"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        match self.driver.find(By::Css("main h1")).await {
+            Ok(h1) => h1.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     /// Types into the input labelled by `<label for>` with exactly `label`.
@@ -164,8 +198,7 @@ impl App {
                 )))
                 .await
             {
-                if select.is_enabled().await.unwrap_or(false) {
-                    choice.click().await.unwrap();
+                if select.is_enabled().await.unwrap_or(false) && choice.click().await.is_ok() {
                     return;
                 }
             }

@@ -216,6 +216,29 @@ impl Desktop {
         self.driver_url = format!("http://127.0.0.1:{port}");
     }
 
+    /// Closes the top-level windows titled `title` as a person would (the close button),
+    /// which Xvfb, having no window manager, cannot do by itself.
+    pub fn close_window(&self, title: &str) {
+        let found = Command::new("xdotool")
+            .env("DISPLAY", &self.display)
+            .args(["search", "--name", &format!("^{title}$")])
+            .output()
+            .expect("xdotool is needed to close windows");
+        let ids: Vec<String> = String::from_utf8_lossy(&found.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        assert!(!ids.is_empty(), "no window titled {title:?}");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/close_window.py");
+        let status = Command::new("python3")
+            .env("DISPLAY", &self.display)
+            .arg(script)
+            .args(&ids)
+            .status()
+            .unwrap();
+        assert!(status.success(), "closing {title:?} failed");
+    }
+
     /// Captures the whole X screen with ImageMagick's `import`.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let path = Self::artifacts_dir().join(format!("{name}.png"));

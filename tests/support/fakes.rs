@@ -14,9 +14,52 @@ pub struct Fakes {
     pub elevenlabs: MockServer,
 }
 
+pub const CONVERSATION_ID: &str = "c123abc";
+pub const ROOM_URL: &str = "https://tavus.daily.co/c123abc";
+
 impl Fakes {
     pub async fn start() -> Fakes {
+        Self::start_with_room(ROOM_URL).await
+    }
+
+    /// Fakes whose created conversations carry `room_url` (to test hostile ones).
+    pub async fn start_with_room(room_url: &str) -> Fakes {
         let tavus = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v2/conversations"))
+            .and(header("x-api-key", TAVUS_KEY))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "conversation_id": CONVERSATION_ID,
+                "conversation_name": "Serene session",
+                "conversation_url": room_url,
+                "status": "active",
+                "callback_url": "",
+                "created_at": "2026-11-23T05:00:00Z"
+            })))
+            .mount(&tavus)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/v2/conversations/{CONVERSATION_ID}/end")))
+            .and(header("x-api-key", TAVUS_KEY))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&tavus)
+            .await;
+        Mock::given(method("DELETE"))
+            .and(path(format!("/v2/conversations/{CONVERSATION_ID}")))
+            .and(wiremock::matchers::query_param("hard", "true"))
+            .and(header("x-api-key", TAVUS_KEY))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&tavus)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/v2/conversations/{CONVERSATION_ID}")))
+            .and(header("x-api-key", TAVUS_KEY))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"conversation_id": CONVERSATION_ID, "status": "active"})),
+            )
+            .mount(&tavus)
+            .await;
         let elevenlabs = MockServer::start().await;
         let t = || header("x-api-key", TAVUS_KEY);
         let e = || header("xi-api-key", ELEVEN_KEY);
@@ -97,5 +140,56 @@ impl Fakes {
             // Everything the app and its libraries can log, for the canary to search.
             ("SERENE_LOG", "trace".to_string()),
         ]
+    }
+}
+
+impl Fakes {
+    /// How many times the fake Tavus was asked to end the conversation.
+    pub async fn ends(&self) -> usize {
+        self.tavus
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == format!("/v2/conversations/{CONVERSATION_ID}/end"))
+            .count()
+    }
+
+    /// Waits (up to `seconds`) until the conversation was ended at least once.
+    pub async fn wait_for_end(&self, seconds: u64) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while std::time::Instant::now() < deadline {
+            if self.ends().await > 0 {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        false
+    }
+
+    /// How many times the fake Tavus was asked to hard-delete the conversation.
+    pub async fn hard_deletes(&self) -> usize {
+        self.tavus
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r.method.as_str() == "DELETE"
+                    && r.url.path() == format!("/v2/conversations/{CONVERSATION_ID}")
+                    && r.url.query() == Some("hard=true")
+            })
+            .count()
+    }
+
+    pub async fn create_bodies(&self) -> Vec<serde_json::Value> {
+        self.tavus
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/v2/conversations")
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect()
     }
 }

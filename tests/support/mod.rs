@@ -5,4 +5,5 @@
 pub mod app;
 pub mod desktop;
 pub mod fakes;
+pub mod flows;
 pub mod process;

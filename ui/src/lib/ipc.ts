@@ -23,6 +23,7 @@ export type ErrorCode =
   | "upstream_timeout"
   | "upstream_unexpected"
   | "network_unavailable"
+  | "room_refused"
   | "internal";
 
 export interface AppError {
@@ -64,6 +65,7 @@ export interface Settings {
   elevenlabsModelId?: string | null;
   auditRetentionDays: number;
   anonymousSessions: boolean;
+  sessionLanguage: string;
   notice?: string;
 }
 
@@ -154,3 +156,28 @@ export const privacyOverview = () => call<PrivacyOverview>("privacy_overview");
 export const auditLog = () => call<{ check: AuditCheck; records: AuditRecord[] }>("audit_log");
 export const exportData = () => call<{ saved: boolean; fileName?: string }>("export_data");
 export const deleteEverything = () => call<DeletionReport>("delete_everything");
+
+export interface StartedSession {
+  conversationId: string;
+  roomUrl: string;
+  startedAt: number;
+  endsAt: number;
+}
+
+export const startVideoSession = (request: { topic: string; minutes: number; captions: boolean }) =>
+  call<StartedSession>("start_video_session", { request });
+export const endVideoSession = (conversationId: string) =>
+  call<void>("end_video_session", { conversationId });
+export const videoSessionStatus = (conversationId: string) =>
+  call<{ ended: boolean }>("video_session_status", { conversationId });
+export const stuckSessions = () => call<number>("stuck_sessions");
+export const endStuckSessions = () => call<number>("end_stuck_sessions");
+export const checkVideoSetup = () => call<string>("check_video_setup");
+export const openRoomInBrowser = (conversationId: string) =>
+  call<void>("open_room_in_browser", { conversationId });
+export const openRoomWindow = (conversationId: string) => call<void>("open_room_window", { conversationId });
+
+/** Whether this webview can carry a live video call (Debian/Ubuntu WebKitGTK cannot). */
+export function webviewHasWebRtc(): boolean {
+  return typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== "undefined";
+}

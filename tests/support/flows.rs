@@ -1,0 +1,39 @@
+//! Steps several end-to-end tests share, done through the UI as a person would.
+
+use thirtyfour::prelude::*;
+
+use super::app::App;
+use super::fakes;
+
+/// Consent, a Tavus key and a chosen replica: ready for a session.
+pub async fn ready(app: &App) {
+    app.agree_to_consent().await;
+    app.type_into("Tavus API key", fakes::TAVUS_KEY).await;
+    app.click_xpath("//section[h2='Tavus']//button[normalize-space()='Save key']")
+        .await;
+    app.wait_for_contains("Checked and working").await;
+    app.choose("Therapist's face (Tavus replica)", "Anna").await;
+    app.wait_for_contains("Saved.").await;
+    app.click("Home").await;
+    app.wait_for_text("h1", "Welcome to Serene").await;
+}
+
+pub async fn start_session(app: &App, topic: &str) {
+    app.click("Start a session").await;
+    app.wait_for_text("h1", "Start a face-to-face session")
+        .await;
+    if !topic.is_empty() {
+        app.driver
+            .find(By::Id("topic"))
+            .await
+            .unwrap()
+            .send_keys(topic)
+            .await
+            .unwrap();
+    }
+    app.click_xpath("//label[normalize-space()='15 minutes']/input")
+        .await;
+    app.click_xpath("//label[contains(normalize-space(), 'ready to use my camera')]/input")
+        .await;
+    app.click("Start and open in your browser").await;
+}
