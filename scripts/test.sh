@@ -40,6 +40,14 @@ with_keyring() {
   keyring_home="$(mktemp -d)"
   SERENE_KEYCHAIN_TESTS=1 dbus-run-session -- sh -c '
     echo -n serene-test | XDG_DATA_HOME="$0" gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    # Wait until the daemon owns its name (asking the bus, which never auto-starts a
+    # second, password-less daemon the way a message to org.freedesktop.secrets would).
+    for _ in $(seq 100); do
+      dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
+        | grep -q "boolean true" && break
+      sleep 0.1
+    done
     exec "$@"' "$keyring_home" "$@"
   local status=$?
   rm -rf "$keyring_home"

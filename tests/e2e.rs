@@ -181,7 +181,24 @@ async fn page_cannot_reach_the_network_run_inline_code_or_navigate_away() {
         "no script-src violation was reported: {violations:?}"
     );
 
-    // 3. A top-level navigation to a loopback URL is denied by the core's guard.
+    // 3. Permission requests are refused: location, notifications, microphone, camera.
+    let asked = app
+        .script_async(
+            "const geo = await new Promise((r) => navigator.geolocation\
+               ? navigator.geolocation.getCurrentPosition(() => r('granted'), (e) => r('denied'), { timeout: 3000 })\
+               : r('unavailable'));\
+             const notification = typeof Notification === 'undefined' ? 'unavailable' : await Notification.requestPermission();\
+             const media = navigator.mediaDevices && navigator.mediaDevices.getUserMedia\
+               ? await navigator.mediaDevices.getUserMedia({ audio: true, video: true }).then(() => 'granted', (e) => 'denied')\
+               : 'unavailable';\
+             return { geo, notification, media };",
+        )
+        .await;
+    for (what, answer) in asked.as_object().unwrap() {
+        assert_ne!(answer, "granted", "{what} was granted: {asked}");
+    }
+
+    // 4. A top-level navigation to a loopback URL is denied by the core's guard.
     app.script(&format!(
         "window.location.href = '{}'; return null;",
         tripwire.url("navigate")
@@ -282,7 +299,7 @@ async fn a_person_adds_keys_checks_them_and_picks_a_therapist() {
 fn assert_key_nowhere(dir: &std::path::Path, keys: &[&str]) {
     let mut scanned = 0;
     let mut saw_log = false;
-    for path in files(dir) {
+    for path in support::files_under(dir) {
         let bytes = std::fs::read(&path).unwrap_or_default();
         scanned += 1;
         saw_log |= path.file_name().is_some_and(|n| n == "serene.log");
@@ -301,21 +318,8 @@ fn assert_key_nowhere(dir: &std::path::Path, keys: &[&str]) {
     );
 }
 
-fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else if path.is_file() {
-            found.push(path);
-        }
-    }
-    found
-}
-
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    for file in files(from) {
+    for file in support::files_under(from) {
         let target = to.join(file.strip_prefix(from).unwrap());
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         let _ = std::fs::copy(&file, &target);
@@ -414,7 +418,10 @@ async fn consent_setup_privacy_export_and_delete_everything() {
         1,
         "the session was not deleted on Tavus"
     );
-    let left: Vec<_> = app_dirs.iter().flat_map(|dir| files(dir)).collect();
+    let left: Vec<_> = app_dirs
+        .iter()
+        .flat_map(|dir| support::files_under(dir))
+        .collect();
     assert!(
         left.is_empty(),
         "files left after delete-everything: {left:?}"

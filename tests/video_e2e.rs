@@ -75,6 +75,15 @@ async fn a_session_opens_in_the_browser_runs_and_ends() {
     assert_eq!(fakes.ends().await, 1);
     app.screenshot("session-ended");
     app.assert_no_csp_violations().await;
+    // Nothing the person typed for the session is kept on disk, in any form.
+    for file in support::files_under(&app.desktop.home) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(16).any(|w| w == b"talk about sleep"),
+            "the topic was stored in {}",
+            file.display()
+        );
+    }
     app.quit().await;
 }
 

@@ -3,6 +3,7 @@
 mod command_names;
 mod commands;
 mod external;
+mod permissions;
 mod session_window;
 mod window;
 

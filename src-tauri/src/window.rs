@@ -39,6 +39,7 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvi
             NewWindowResponse::Deny
         })
         .build()?;
+    crate::permissions::deny_all(&window);
     let handle = app.clone();
     window.on_window_event(move |event| {
         // Closing the main window quits Serene, and so ends a session, even while a

@@ -158,36 +158,67 @@ impl Desktop {
         );
     }
 
+    /// Waits until the login collection is unlocked, starting a fresh daemon if it never
+    /// is (belt and braces: the activation race below was the cause seen here).
     fn start_keyring(&mut self, runtime_dir: &Path) {
-        let mut command = Command::new("gnome-keyring-daemon");
-        self.base_env(&mut command);
-        command
-            .env("XDG_RUNTIME_DIR", runtime_dir)
-            .args(["--foreground", "--unlock", "--components=secrets"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let mut keyring = Reaped::spawn("gnome-keyring-daemon", command);
-        let mut stdin = keyring.child_mut().stdin.take().unwrap();
-        stdin.write_all(b"serene-e2e").unwrap();
-        drop(stdin);
-        self.processes.push(keyring);
-        let bus = self.bus_address.clone();
-        wait_until("the Secret Service", Duration::from_secs(15), || {
-            let output = Command::new("dbus-send")
-                .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        for _attempt in 0..5 {
+            let _ = std::fs::remove_dir_all(self.home.join(".local/share/keyrings"));
+            let mut command = Command::new("gnome-keyring-daemon");
+            self.base_env(&mut command);
+            command
+                .env("XDG_RUNTIME_DIR", runtime_dir)
+                .args(["--foreground", "--unlock", "--components=secrets"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            let mut keyring = Reaped::spawn("gnome-keyring-daemon", command);
+            let mut stdin = keyring.child_mut().stdin.take().unwrap();
+            stdin.write_all(b"serene-e2e").unwrap();
+            drop(stdin);
+            let deadline = Instant::now() + Duration::from_secs(4);
+            while Instant::now() < deadline {
+                if self.login_collection_unlocked() {
+                    self.processes.push(keyring);
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            drop(keyring);
+        }
+        panic!("gnome-keyring never unlocked its login collection");
+    }
+
+    /// Asks the bus itself first: a message to `org.freedesktop.secrets` before our daemon
+    /// owns that name would make D-Bus activate a second, password-less daemon.
+    fn login_collection_unlocked(&self) -> bool {
+        let owned = Command::new("dbus-send")
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).contains("boolean true"));
+        owned
+            && Command::new("dbus-send")
+                .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
                 .args([
                     "--session",
                     "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.secrets",
+                    "--dest=org.freedesktop.secrets",
+                    "/org/freedesktop/secrets/collection/login",
+                    "org.freedesktop.DBus.Properties.Get",
+                    "string:org.freedesktop.Secret.Collection",
+                    "string:Locked",
                 ])
                 .output()
-                .unwrap();
-            String::from_utf8_lossy(&output.stdout).contains("boolean true")
-        });
+                .is_ok_and(|output| {
+                    String::from_utf8_lossy(&output.stdout).contains("boolean false")
+                })
     }
 
     fn start_driver(&mut self, runtime_dir: &Path, app_env: &[(&str, String)]) {

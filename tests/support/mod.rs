@@ -7,3 +7,17 @@ pub mod desktop;
 pub mod fakes;
 pub mod flows;
 pub mod process;
+
+/// Every file below `dir`.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else if path.is_file() {
+            found.push(path);
+        }
+    }
+    found
+}

@@ -240,6 +240,8 @@ fn classify_platform(detail: &str) -> StoreFault {
     ];
     if unavailable.iter().any(|needle| detail.contains(needle)) {
         StoreFault::Unavailable
+    } else if detail.contains("islocked") || detail.contains("is locked") {
+        StoreFault::Locked
     } else if detail.contains("denied") || detail.contains("not permitted") {
         StoreFault::AccessDenied
     } else {
@@ -361,6 +363,10 @@ mod tests {
             StoreFault::Unavailable
         );
         assert_eq!(classify_platform("Access denied"), StoreFault::AccessDenied);
+        assert_eq!(
+            classify_platform("D-Bus error: Cannot create an item in a locked collection (org.freedesktop.Secret.Error.IsLocked)"),
+            StoreFault::Locked
+        );
         assert_eq!(classify_platform("something odd"), StoreFault::Other);
     }
 
