@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use support::app::App;
 use support::fakes::{self, Fakes};
-use support::flows::{ready, start_session};
+use support::flows::{launch_with, ready, start_session};
 use support::process::group_alive;
 use thirtyfour::prelude::*;
 
@@ -351,14 +351,11 @@ async fn consent_setup_privacy_export_and_delete_everything() {
     let fakes = Fakes::start().await;
     let export_dir = tempfile::tempdir().unwrap();
     let export_path = export_dir.path().join("serene-export.json");
-    let mut env = fakes.env();
-    env.push(("SERENE_TEST_EXPORT_PATH", export_path.display().to_string()));
-    let opened_log = tempfile::NamedTempFile::new().unwrap();
-    env.push((
-        "SERENE_TEST_OPENED_LOG",
-        opened_log.path().display().to_string(),
-    ));
-    let app = App::launch(&env).await;
+    let (app, _opened_log) = launch_with(
+        &fakes,
+        &[("SERENE_TEST_EXPORT_PATH", export_path.display().to_string())],
+    )
+    .await;
 
     // Consent, setup, and a session that runs and ends.
     ready(&app).await;

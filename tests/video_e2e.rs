@@ -9,9 +9,8 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::app::App;
 use support::fakes::{self, Fakes};
-use support::flows::{ready, start_session};
+use support::flows::{launch_with, ready, start_session};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -22,13 +21,7 @@ fn opened(log: &std::path::Path) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_opens_in_the_browser_runs_and_ends() {
     let fakes = Fakes::start().await;
-    let opened_log = tempfile::NamedTempFile::new().unwrap();
-    let mut env = fakes.env();
-    env.push((
-        "SERENE_TEST_OPENED_LOG",
-        opened_log.path().display().to_string(),
-    ));
-    let app = App::launch(&env).await;
+    let (app, opened_log) = launch_with(&fakes, &[]).await;
     ready(&app).await;
 
     start_session(&app, "I'd like to talk about sleep.").await;
@@ -90,13 +83,7 @@ async fn a_session_opens_in_the_browser_runs_and_ends() {
 #[tokio::test(flavor = "multi_thread")]
 async fn closing_the_window_ends_the_session() {
     let fakes = Fakes::start().await;
-    let opened_log = tempfile::NamedTempFile::new().unwrap();
-    let mut env = fakes.env();
-    env.push((
-        "SERENE_TEST_OPENED_LOG",
-        opened_log.path().display().to_string(),
-    ));
-    let app = App::launch(&env).await;
+    let (app, _opened_log) = launch_with(&fakes, &[]).await;
     ready(&app).await;
     start_session(&app, "").await;
     app.wait_for_text("h1", "Your session").await;
@@ -124,13 +111,7 @@ fn app_pid() -> Option<i32> {
 #[tokio::test(flavor = "multi_thread")]
 async fn after_kill_9_the_next_launch_ends_the_session() {
     let fakes = Fakes::start().await;
-    let opened_log = tempfile::NamedTempFile::new().unwrap();
-    let mut env = fakes.env();
-    env.push((
-        "SERENE_TEST_OPENED_LOG",
-        opened_log.path().display().to_string(),
-    ));
-    let app = App::launch(&env).await;
+    let (app, _opened_log) = launch_with(&fakes, &[]).await;
     ready(&app).await;
     start_session(&app, "").await;
     app.wait_for_text("h1", "Your session").await;
@@ -155,13 +136,7 @@ async fn after_kill_9_the_next_launch_ends_the_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hostile_room_url_is_never_shown_and_the_conversation_is_ended() {
     let fakes = Fakes::start_with_room("https://tavus.daily.co.evil.test/c123abc").await;
-    let opened_log = tempfile::NamedTempFile::new().unwrap();
-    let mut env = fakes.env();
-    env.push((
-        "SERENE_TEST_OPENED_LOG",
-        opened_log.path().display().to_string(),
-    ));
-    let app = App::launch(&env).await;
+    let (app, opened_log) = launch_with(&fakes, &[]).await;
     ready(&app).await;
     start_session(&app, "").await;
     app.wait_for_contains("doesn't trust").await;
@@ -215,14 +190,8 @@ async fn a_page_in_the_rooms_place_has_no_way_into_the_core() {
         .await;
     let room_url = format!("{}/room123", room_server.uri());
     let fakes = Fakes::start_with_room(&room_url).await;
-    let opened_log = tempfile::NamedTempFile::new().unwrap();
-    let mut env = fakes.env();
-    env.push((
-        "SERENE_TEST_OPENED_LOG",
-        opened_log.path().display().to_string(),
-    ));
-    env.push(("SERENE_TEST_ROOM_ORIGIN", room_server.uri()));
-    let app = App::launch(&env).await;
+    let (app, _opened_log) =
+        launch_with(&fakes, &[("SERENE_TEST_ROOM_ORIGIN", room_server.uri())]).await;
     ready(&app).await;
     let main_url = app.page_url().await;
     start_session(&app, "").await;

@@ -3,7 +3,23 @@
 use thirtyfour::prelude::*;
 
 use super::app::App;
-use super::fakes;
+use super::fakes::{self, Fakes};
+
+/// Launches the app against `fakes`, recording what it hands the system browser in the
+/// returned file; `extra` adds environment variables.
+pub async fn launch_with(
+    fakes: &Fakes,
+    extra: &[(&'static str, String)],
+) -> (App, tempfile::NamedTempFile) {
+    let opened_log = tempfile::NamedTempFile::new().unwrap();
+    let mut env = fakes.env();
+    env.push((
+        "SERENE_TEST_OPENED_LOG",
+        opened_log.path().display().to_string(),
+    ));
+    env.extend(extra.iter().cloned());
+    (App::launch(&env).await, opened_log)
+}
 
 /// Consent, a Tavus key and a chosen replica: ready for a session.
 pub async fn ready(app: &App) {
