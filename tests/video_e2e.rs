@@ -171,7 +171,11 @@ const report = (what) => fetch('/report?' + new URLSearchParams(what)).catch(() 
     catch (e) { keys = 'refused'; }
   }
   const popup = window.open('tauri://localhost/');
-  report({ invoke, keys, opener: String(window.opener === null), popup: String(popup === null) });
+  const geo = await new Promise((r) => navigator.geolocation
+    ? navigator.geolocation.getCurrentPosition(() => r('granted'), () => r('denied'), { timeout: 3000 })
+    : r('unavailable'));
+  const notification = typeof Notification === 'undefined' ? 'unavailable' : await Notification.requestPermission();
+  report({ invoke, keys, opener: String(window.opener === null), popup: String(popup === null), geo, notification });
 })();
 </script></body></html>"#;
 

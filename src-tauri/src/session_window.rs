@@ -32,6 +32,10 @@ pub fn open_room<R: Runtime>(app: &AppHandle<R>, room: Url) -> tauri::Result<()>
         })
         .on_new_window(|_, _| NewWindowResponse::Deny)
         .build()?;
+    let watcher = app.clone();
+    crate::permissions::room_media_only(&window, move || {
+        watcher.state::<Service>().active_session().is_some()
+    });
     let handle = app.clone();
     window.on_window_event(move |event| {
         if let WindowEvent::Destroyed = event {
