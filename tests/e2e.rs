@@ -245,11 +245,22 @@ async fn a_person_adds_keys_checks_them_and_picks_a_therapist() {
     app.choose("Speech model (ElevenLabs)", "Eleven Multilingual v2")
         .await;
     app.wait_for_contains("Saved.").await;
-    // Both keys checked: two "Checked and working" lines.
-    let checked = app
-        .script("return [...document.querySelectorAll('.check.ok')].length;")
-        .await;
-    assert_eq!(checked, 2);
+    // Both keys checked: two "Checked and working" lines (the second check may still be
+    // on its way when the pickers are done).
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let checked = app
+            .script("return [...document.querySelectorAll('.check.ok')].length;")
+            .await;
+        if checked == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {checked} key(s) checked"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // The fields were cleared: the page holds no key.
     let html = app
         .script("return document.documentElement.outerHTML;")
