@@ -212,3 +212,36 @@ async fn a_lost_data_key_is_a_notice_not_a_crash() {
     assert_eq!(view.settings.tavus_replica_id, None);
     assert!(view.notice.unwrap().contains("key that protects it"));
 }
+
+#[tokio::test]
+async fn local_limit_refusals_reach_the_audit_log() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": [], "total_count": 0})),
+        )
+        .mount(&server)
+        .await;
+    let root = tempfile::tempdir().unwrap();
+    let endpoints = serene_core::endpoints::Endpoints {
+        tavus: server.uri().parse().unwrap(),
+        elevenlabs: server.uri().parse().unwrap(),
+    };
+    let strict = serene_core::gateway::Gateway::with_limits(
+        endpoints,
+        support::limits(),
+        serene_core::policy::rate_limit::RollingWindow::new(1, std::time::Duration::from_secs(60)),
+    )
+    .unwrap();
+    let s = Service::new(MemoryStore::default(), strict, dirs(root.path()));
+    s.set_key(Provider::Tavus, &key(TAVUS_KEY)).await.unwrap();
+    s.replicas().await.unwrap();
+    assert_eq!(s.personas().await.unwrap_err().code, ErrorCode::RateLimited);
+    let newest = &s.audit().unwrap().records[0];
+    assert_eq!(
+        newest.event,
+        AuditEvent::LimitRefused {
+            limit: "upstream_calls".into()
+        }
+    );
+}

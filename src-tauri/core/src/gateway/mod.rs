@@ -62,6 +62,8 @@ pub struct Gateway {
     endpoints: Endpoints,
     limits: Limits,
     upstream_calls: RollingWindow,
+    /// When the local limit refused a call (Unix seconds), for the audit log to collect.
+    local_refusals: std::sync::Mutex<Vec<u64>>,
 }
 
 /// One upstream call, described before it is sent.
@@ -149,11 +151,41 @@ impl Gateway {
             endpoints,
             limits,
             upstream_calls,
+            local_refusals: std::sync::Mutex::new(Vec::new()),
         })
     }
 
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
+    }
+
+    /// The local limit, counting refusals for the audit log.
+    fn admit(&self) -> Result<()> {
+        self.upstream_calls
+            .try_acquire(Instant::now())
+            .inspect_err(|_| {
+                let at = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or_default();
+                let mut refusals = self
+                    .local_refusals
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                if refusals.len() < 100 {
+                    refusals.push(at);
+                }
+            })
+    }
+
+    /// Times of local-limit refusals since the last call (at most 100 are kept).
+    pub fn drain_local_refusals(&self) -> Vec<u64> {
+        std::mem::take(
+            &mut *self
+                .local_refusals
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
     }
 
     /// Sends a call and decodes a JSON success body.
@@ -189,7 +221,7 @@ impl Gateway {
         key: &Sensitive<String>,
         call: Call,
     ) -> Result<Response> {
-        self.upstream_calls.try_acquire(Instant::now())?;
+        self.admit()?;
         let id = correlation_id();
         let started = Instant::now();
         let response = self
@@ -255,9 +287,7 @@ impl Gateway {
         key: &Sensitive<String>,
         call: &Call,
     ) -> std::result::Result<(StatusCode, Bytes), (Error, Option<u64>)> {
-        self.upstream_calls
-            .try_acquire(Instant::now())
-            .map_err(|e| (e, None))?;
+        self.admit().map_err(|e| (e, None))?;
         let id = correlation_id();
         let started = Instant::now();
         let response = self

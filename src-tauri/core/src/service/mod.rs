@@ -209,6 +209,23 @@ impl<S: SecretStore> Service<S> {
     /// Appends a security event. Best effort: a failure is logged, and never blocks what
     /// the person was doing.
     fn record(&self, event: AuditEvent) {
+        self.record_limit_refusals();
+        self.record_at(event, now());
+    }
+
+    /// Moves the gateway's local rate-limit refusals into the audit log.
+    fn record_limit_refusals(&self) {
+        for at in self.gateway.drain_local_refusals() {
+            self.record_at(
+                AuditEvent::LimitRefused {
+                    limit: "upstream_calls".into(),
+                },
+                at,
+            );
+        }
+    }
+
+    fn record_at(&self, event: AuditEvent, at: u64) {
         let result = (|| {
             let sealer = self.sealer()?;
             let log = self.audit_log()?;
@@ -219,7 +236,7 @@ impl<S: SecretStore> Service<S> {
                     head = Some(last);
                 }
             }
-            let next = log.append(&sealer, head.as_ref(), event, now())?;
+            let next = log.append(&sealer, head.as_ref(), event, at)?;
             self.store
                 .write(AUDIT_HEAD_ACCOUNT, &Sensitive::new(next.encode()))
                 .map_err(Error::from)
@@ -534,6 +551,7 @@ impl<S: SecretStore> Service<S> {
     // ---- audit, overview, export ----
 
     pub fn audit(&self) -> Result<AuditView> {
+        self.record_limit_refusals();
         let sealer = self.sealer()?;
         let (mut records, check) = self
             .audit_log()?
@@ -559,6 +577,7 @@ impl<S: SecretStore> Service<S> {
 
     /// Everything stored locally, as one readable document. Keys are only said to exist.
     pub fn export(&self) -> Result<Value> {
+        self.record_limit_refusals();
         let sealer = self.sealer()?;
         let (records, check) = self
             .audit_log()?
