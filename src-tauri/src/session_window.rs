@@ -70,8 +70,8 @@ pub fn end_when_time_is_up<R: Runtime>(app: &AppHandle<R>, started: &StartedSess
             .active_session()
             .is_some_and(|a| a.conversation_id == id)
         {
-            close_room(&handle);
             let _ = service.end_video(&id, EndReason::TimeUp).await;
+            close_room(&handle);
         }
     });
 }

@@ -85,16 +85,6 @@ impl App {
             .unwrap_or_else(|_| panic!("no <{tag}> with text {text:?}"))
     }
 
-    /// Finds a button by its accessible name (aria-label, else visible text).
-    pub async fn button(&self, name: &str) -> WebElement {
-        self.driver
-            .find(By::XPath(format!(
-                "//button[@aria-label=\"{name}\" or (not(@aria-label) and normalize-space()=\"{name}\")]"
-            )))
-            .await
-            .unwrap_or_else(|_| panic!("no button named {name:?}"))
-    }
-
     async fn wait_for_any_h1(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.driver.find(By::Css("main h1")).await.is_err() {

@@ -3,7 +3,7 @@
 
 use serene_core::service::{EndReason, SessionStatus, StartRequest, StartedSession};
 use serene_core::{Error, ErrorCode};
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
 use super::Service;
 
@@ -26,10 +26,13 @@ pub async fn end_video_session<R: Runtime>(
     service: State<'_, Service>,
     conversation_id: String,
 ) -> Result<(), Error> {
-    crate::session_window::close_room(&app);
-    service
+    // End first: closing the room window also ends the active session, which would
+    // otherwise ask Tavus a second time.
+    let ended = service
         .end_video(&conversation_id, EndReason::EndedByPerson)
-        .await
+        .await;
+    crate::session_window::close_room(&app);
+    ended
 }
 
 #[tauri::command]
@@ -95,6 +98,5 @@ pub async fn open_room_window<R: Runtime>(
             "Serene couldn't open the session window. Try “Open in your browser” instead.",
         )
     })?;
-    let _ = app.get_webview_window(crate::MAIN_WINDOW);
     Ok(())
 }

@@ -691,8 +691,9 @@ impl<S: SecretStore> Service<S> {
     }
 }
 
-fn code_name(code: ErrorCode) -> String {
-    serde_json::to_value(code)
+/// The serialised name of a unit enum variant (an error code, an end reason).
+pub(crate) fn code_name(value: impl Serialize) -> String {
+    serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{now, JournalEntry, Service};
+use super::{code_name, now, JournalEntry, Service};
 use crate::error::{Error, ErrorCode, Result};
 use crate::gateway::tavus::{
     ConversationProperties, ConversationStatus, CreateConversation, Tavus,
@@ -242,7 +242,7 @@ impl<S: SecretStore> Service<S> {
         self.record(AuditEvent::SessionEnded {
             conversation_id: entry.conversation_id.clone(),
             seconds: now().saturating_sub(entry.started_at),
-            how: code_name_of(reason),
+            how: code_name(reason),
         });
     }
 
@@ -342,11 +342,4 @@ impl<S: SecretStore> Service<S> {
             })?;
         Ok("Your Tavus setup works: the replica and persona were accepted.".into())
     }
-}
-
-fn code_name_of(reason: EndReason) -> String {
-    serde_json::to_value(reason)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
