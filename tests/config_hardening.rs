@@ -102,3 +102,37 @@ fn the_only_capability_grants_our_commands_to_the_main_window_locally() {
         "exactly our own commands, no plugin permissions"
     );
 }
+
+#[test]
+fn updates_are_signed_bound_to_their_version_and_never_go_back() {
+    let config = read_json("tauri.conf.json");
+    let updater = &config["plugins"]["updater"];
+    let pubkey = updater["pubkey"].as_str().expect("an updater public key");
+    // The base64 of a minisign public key file (never a private key).
+    let decoded = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, pubkey).unwrap(),
+    )
+    .unwrap();
+    assert!(decoded.starts_with("untrusted comment: minisign public key"));
+    assert_eq!(updater["requireSignedVersion"], true);
+    assert!(updater.get("allowDowngrades").is_none());
+    let text = updater.to_string();
+    assert!(!text.contains("dangerous"), "{text}");
+    // The configured endpoint is the core's stable one: HTTPS, with the templated path.
+    let stable = serene_core::updates::endpoint(serene_core::updates::Channel::Stable);
+    let configured = updater["endpoints"].as_array().unwrap();
+    assert_eq!(configured.len(), 1);
+    let configured = configured[0].as_str().unwrap();
+    assert!(configured.starts_with("https://"));
+    assert_eq!(
+        configured,
+        stable.as_str().replace("%7B", "{").replace("%7D", "}")
+    );
+    for variable in ["{{target}}", "{{arch}}", "{{current_version}}"] {
+        assert!(
+            configured.contains(variable),
+            "{configured} lacks {variable}"
+        );
+    }
+    assert_eq!(config["bundle"]["createUpdaterArtifacts"], true);
+}

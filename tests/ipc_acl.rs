@@ -48,6 +48,8 @@ fn args_for(command: &str) -> Value {
         | "video_session_status"
         | "open_room_in_browser"
         | "open_room_window" => json!({ "conversationId": "not-journaled" }),
+        // A channel id as the page's `Channel` sends it.
+        "download_update" => json!({ "onProgress": "__CHANNEL__:1" }),
         _ => json!({}),
     }
 }

@@ -28,4 +28,7 @@ pub const COMMANDS: &[&str] = &[
     "check_video_setup",
     "open_room_in_browser",
     "open_room_window",
+    "check_for_update",
+    "download_update",
+    "install_update",
 ];

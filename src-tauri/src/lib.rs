@@ -5,6 +5,7 @@ mod commands;
 mod external;
 mod permissions;
 mod session_window;
+mod updates;
 mod window;
 
 use serene_core::endpoints::Endpoints;
@@ -23,6 +24,8 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
     let app = builder
         // Used from Rust only (the export's save dialog); no capability grants it to the page.
         .plugin(tauri_plugin_dialog::init())
+        // Driven from Rust only (`updates.rs`); no capability grants the page its commands.
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::open_help_link,
@@ -51,9 +54,13 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::video::check_video_setup,
             commands::video::open_room_in_browser,
             commands::video::open_room_window,
+            commands::updates::check_for_update,
+            commands::updates::download_update,
+            commands::updates::install_update,
         ])
         .build(context)?;
     app.manage(core_service(app.handle())?);
+    app.manage(updates::UpdateState::default());
     window::create_main_window(app.handle())?;
     end_sessions_left_open(app.handle());
     Ok(app)

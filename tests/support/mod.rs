@@ -7,6 +7,7 @@ pub mod desktop;
 pub mod fakes;
 pub mod flows;
 pub mod process;
+pub mod update_server;
 
 /// Every file below `dir`.
 pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

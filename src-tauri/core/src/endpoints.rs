@@ -50,7 +50,7 @@ impl Endpoints {
 
 /// Accepts only `http://` on a loopback address: a test fake, never a real host.
 #[cfg_attr(not(feature = "e2e"), allow(dead_code))]
-fn loopback_http(raw: &str) -> Option<Url> {
+pub(crate) fn loopback_http(raw: &str) -> Option<Url> {
     let url = Url::parse(raw).ok()?;
     let loopback = match url.host()? {
         url::Host::Ipv4(ip) => ip.is_loopback(),

@@ -53,6 +53,11 @@ pub enum ErrorCode {
     NetworkUnavailable,
     /// The provider's room URL was not of the one trusted shape; the session was ended.
     RoomRefused,
+    /// An update was refused (bad or foreign signature, replayed or older version, not
+    /// HTTPS, malformed manifest). Nothing was installed.
+    UpdateRefused,
+    /// Waits until the running session ends (updates never interrupt a session).
+    SessionInProgress,
     /// Something unexpected inside Serene; details are in the log, not in the message.
     Internal,
 }

@@ -18,6 +18,7 @@ pub mod sensitive;
 pub mod service;
 pub mod session;
 pub mod settings;
+pub mod updates;
 pub mod vault;
 #[cfg(any(windows, serene_check_windows))]
 #[cfg_attr(not(windows), allow(dead_code))]

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::gateway::ids::check_id;
 use crate::privacy::sealed::{OpenFailure, Sealer};
 use crate::provider::Provider;
+use crate::updates::Channel;
 
 pub const FILE_NAME: &str = "settings.sealed";
 pub const SCHEMA_VERSION: u32 = 1;
@@ -48,6 +49,16 @@ pub struct Settings {
     /// The language Tavus speaks, as its full name (or `multilingual`).
     #[serde(default = "default_language")]
     pub session_language: String,
+    /// Which update channel to follow.
+    #[serde(default)]
+    pub update_channel: Channel,
+    /// Look for updates when Serene starts.
+    #[serde(default = "default_true")]
+    pub check_updates_automatically: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Languages offered for sessions (Tavus takes full names).
@@ -90,6 +101,8 @@ impl Default for Settings {
             audit_retention_days: DEFAULT_RETENTION_DAYS,
             anonymous_sessions: false,
             session_language: default_language(),
+            update_channel: Channel::Stable,
+            check_updates_automatically: true,
         }
     }
 }
@@ -105,6 +118,8 @@ pub struct SettingsPatch {
     pub audit_retention_days: Option<u32>,
     pub anonymous_sessions: Option<bool>,
     pub session_language: Option<String>,
+    pub update_channel: Option<Channel>,
+    pub check_updates_automatically: Option<bool>,
 }
 
 impl SettingsPatch {
@@ -164,6 +179,12 @@ impl Settings {
         }
         if let Some(anonymous) = patch.anonymous_sessions {
             self.anonymous_sessions = anonymous;
+        }
+        if let Some(channel) = patch.update_channel {
+            self.update_channel = channel;
+        }
+        if let Some(automatic) = patch.check_updates_automatically {
+            self.check_updates_automatically = automatic;
         }
         Ok(())
     }

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod keys;
 pub mod privacy;
 pub mod settings;
+pub mod updates;
 pub mod video;
 
 /// The core service as managed state.

@@ -35,6 +35,8 @@ export function describeEvent(record: AuditRecord): string {
       return `Checked for updates: ${String(e.outcome)}`;
     case "update_installed":
       return `Update installed: ${String(e.version)}`;
+    case "update_refused":
+      return `Update refused: ${String(e.reason).replace(/_/g, " ")}`;
     default:
       return e.kind.replace(/_/g, " ");
   }

@@ -1,5 +1,5 @@
 // The only door to the core. Every call returns the core's `{code, message}` error on failure.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 
 export type ErrorCode =
   | "invalid_input"
@@ -24,6 +24,8 @@ export type ErrorCode =
   | "upstream_unexpected"
   | "network_unavailable"
   | "room_refused"
+  | "update_refused"
+  | "session_in_progress"
   | "internal";
 
 export interface AppError {
@@ -66,12 +68,21 @@ export interface Settings {
   auditRetentionDays: number;
   anonymousSessions: boolean;
   sessionLanguage: string;
+  updateChannel: UpdateChannel;
+  checkUpdatesAutomatically: boolean;
   notice?: string;
 }
 
+export type UpdateChannel = "stable" | "beta";
+
 export type SettingsPatch = Partial<
   Record<"tavusReplicaId" | "tavusPersonaId" | "elevenlabsVoiceId" | "elevenlabsModelId", string>
-> & { auditRetentionDays?: number; anonymousSessions?: boolean };
+> & {
+  auditRetentionDays?: number;
+  anonymousSessions?: boolean;
+  updateChannel?: UpdateChannel;
+  checkUpdatesAutomatically?: boolean;
+};
 
 export function toAppError(raw: unknown): AppError {
   if (raw && typeof raw === "object" && "code" in raw && "message" in raw) {
@@ -181,3 +192,24 @@ export const openRoomWindow = (conversationId: string) => call<void>("open_room_
 export function webviewHasWebRtc(): boolean {
   return typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== "undefined";
 }
+
+export interface UpdateOffer {
+  version: string;
+  currentVersion: string;
+  notes: string;
+  date?: string;
+}
+
+export interface DownloadProgress {
+  downloaded: number;
+  total?: number;
+}
+
+/** `null`: Serene is up to date. */
+export const checkForUpdate = () => call<UpdateOffer | null>("check_for_update");
+export function downloadUpdate(onProgress: (progress: DownloadProgress) => void): Promise<void> {
+  const channel = new Channel<DownloadProgress>();
+  channel.onmessage = onProgress;
+  return call<void>("download_update", { onProgress: channel });
+}
+export const installUpdate = () => call<void>("install_update");

@@ -67,6 +67,9 @@ pub enum AuditEvent {
     UpdateInstalled {
         version: String,
     },
+    UpdateRefused {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,7 @@ use crate::sensitive::Sensitive;
 use crate::settings::{Settings, SettingsFile, SettingsPatch, Verification};
 use crate::vault::{Keychain, SecretStore, Vault};
 
+mod updates;
 mod video;
 pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSession};
 
