@@ -50,6 +50,7 @@ fn args_for(command: &str) -> Value {
         | "open_room_window" => json!({ "conversationId": "not-journaled" }),
         // A channel id as the page's `Channel` sends it.
         "download_update" => json!({ "onProgress": "__CHANNEL__:1" }),
+        "speak" => json!({ "request": { "kind": "preview" }, "onAudio": "__CHANNEL__:2" }),
         _ => json!({}),
     }
 }

@@ -31,4 +31,8 @@ pub const COMMANDS: &[&str] = &[
     "check_for_update",
     "download_update",
     "install_update",
+    "list_exercises",
+    "speak",
+    "stop_speech",
+    "speech_usage",
 ];

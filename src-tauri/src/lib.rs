@@ -57,6 +57,10 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::updates::check_for_update,
             commands::updates::download_update,
             commands::updates::install_update,
+            commands::voice::list_exercises,
+            commands::voice::speak,
+            commands::voice::stop_speech,
+            commands::voice::speech_usage,
         ])
         .build(context)?;
     app.manage(core_service(app.handle())?);

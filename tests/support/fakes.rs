@@ -104,23 +104,13 @@ impl Fakes {
         Mock::given(method("GET"))
             .and(path("/v1/models"))
             .and(e())
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-                {"model_id": "eleven_multilingual_v2", "name": "Eleven Multilingual v2", "can_do_text_to_speech": true,
-                 "max_characters_request_free_user": 2500, "max_characters_request_subscribed_user": 10000},
-                {"model_id": "eleven_flash_v2_5", "name": "Eleven Flash v2.5", "can_do_text_to_speech": true}
-            ])))
+            .respond_with(ResponseTemplate::new(200).set_body_json(eleven_models()))
             .mount(&elevenlabs)
             .await;
         Mock::given(method("GET"))
             .and(path("/v2/voices"))
             .and(e())
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "voices": [
-                    {"voice_id": "21m00Tcm4TlvDq8ikWAM", "name": "Rachel", "category": "premade", "labels": {}},
-                    {"voice_id": "AZnzlk1XvdvUeBnXmlld", "name": "Domi", "category": "premade", "labels": {}}
-                ],
-                "has_more": false, "total_count": 2
-            })))
+            .respond_with(ResponseTemplate::new(200).set_body_json(eleven_voices()))
             .mount(&elevenlabs)
             .await;
         Mock::given(wiremock::matchers::any())
@@ -192,4 +182,24 @@ impl Fakes {
             .map(|r| serde_json::from_slice(&r.body).unwrap())
             .collect()
     }
+}
+
+/// `GET /v1/models` as the contract shows it.
+pub fn eleven_models() -> serde_json::Value {
+    json!([
+        {"model_id": "eleven_multilingual_v2", "name": "Eleven Multilingual v2", "can_do_text_to_speech": true,
+         "max_characters_request_free_user": 2500, "max_characters_request_subscribed_user": 10000},
+        {"model_id": "eleven_flash_v2_5", "name": "Eleven Flash v2.5", "can_do_text_to_speech": true}
+    ])
+}
+
+/// `GET /v2/voices` as the contract shows it.
+pub fn eleven_voices() -> serde_json::Value {
+    json!({
+        "voices": [
+            {"voice_id": "21m00Tcm4TlvDq8ikWAM", "name": "Rachel", "category": "premade", "labels": {}},
+            {"voice_id": "AZnzlk1XvdvUeBnXmlld", "name": "Domi", "category": "premade", "labels": {}}
+        ],
+        "has_more": false, "total_count": 2
+    })
 }

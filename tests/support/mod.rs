@@ -7,6 +7,7 @@ pub mod desktop;
 pub mod fakes;
 pub mod flows;
 pub mod process;
+pub mod speech_fake;
 pub mod update_server;
 
 /// Every file below `dir`.

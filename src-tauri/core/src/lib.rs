@@ -20,6 +20,7 @@ pub mod session;
 pub mod settings;
 pub mod updates;
 pub mod vault;
+pub mod voice;
 #[cfg(any(windows, serene_check_windows))]
 #[cfg_attr(not(windows), allow(dead_code))]
 mod vault_windows;

@@ -6,6 +6,7 @@ pub mod keys;
 pub mod privacy;
 pub mod settings;
 pub mod updates;
+pub mod voice;
 pub mod video;
 
 /// The core service as managed state.

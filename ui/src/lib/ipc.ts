@@ -213,3 +213,53 @@ export function downloadUpdate(onProgress: (progress: DownloadProgress) => void)
   return call<void>("download_update", { onProgress: channel });
 }
 export const installUpdate = () => call<void>("install_update");
+
+export interface Breathing {
+  inhale: number;
+  hold: number;
+  exhale: number;
+  rest: number;
+}
+
+export interface ExerciseStep {
+  say: string;
+  seconds: number;
+  breathing?: Breathing;
+}
+
+export interface Exercise {
+  id: string;
+  title: string;
+  summary: string;
+  steps: ExerciseStep[];
+  characterCost: number;
+  totalSeconds: number;
+}
+
+export type SpeechRequest =
+  | { kind: "exercise_step"; exercise: string; step: number }
+  | { kind: "preview" }
+  | { kind: "typed"; text: string };
+
+export interface SpeechDone {
+  bytes: number;
+  stopped: boolean;
+}
+
+export interface SpeechUsage {
+  tier: string;
+  used: number;
+  limit: number;
+  remaining: number;
+  resetsAt?: number;
+}
+
+export const listExercises = () => call<Exercise[]>("list_exercises");
+export const speechUsage = () => call<SpeechUsage>("speech_usage");
+export const stopSpeech = () => call<void>("stop_speech");
+/** Streams speech; `onChunk` gets the audio (MP3) as it arrives from the core. */
+export function speak(request: SpeechRequest, onChunk: (chunk: ArrayBuffer) => void): Promise<SpeechDone> {
+  const channel = new Channel<ArrayBuffer>();
+  channel.onmessage = onChunk;
+  return call<SpeechDone>("speak", { request, onAudio: channel });
+}

@@ -25,6 +25,7 @@ use crate::vault::{Keychain, SecretStore, Vault};
 
 mod updates;
 mod video;
+mod voice;
 pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSession};
 
 /// What the UI shows about a key: never the key.
@@ -124,6 +125,7 @@ pub struct Service<S: SecretStore = Keychain> {
     session_starts: crate::policy::rate_limit::RollingWindow,
     active: Mutex<Option<ActiveSession>>,
     test_room_origin: Option<url::Url>,
+    speech: voice::SpeechSlot,
 }
 
 impl<S: SecretStore> Service<S> {
@@ -144,6 +146,7 @@ impl<S: SecretStore> Service<S> {
             session_starts: crate::policy::rate_limit::RollingWindow::conversation_starts(),
             active: Mutex::new(None),
             test_room_origin: video::test_room_origin(),
+            speech: voice::SpeechSlot::default(),
         };
         service.open_local_data();
         service
