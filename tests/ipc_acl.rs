@@ -51,6 +51,7 @@ fn args_for(command: &str) -> Value {
         // A channel id as the page's `Channel` sends it.
         "download_update" => json!({ "onProgress": "__CHANNEL__:1" }),
         "speak" => json!({ "request": { "kind": "preview" }, "onAudio": "__CHANNEL__:2" }),
+        "start_voice_session" => json!({ "request": { "minutes": 7 }, "onEvent": "__CHANNEL__:3" }),
         _ => json!({}),
     }
 }

@@ -35,4 +35,7 @@ pub const COMMANDS: &[&str] = &[
     "speak",
     "stop_speech",
     "speech_usage",
+    "start_voice_session",
+    "send_voice_audio",
+    "end_voice_session",
 ];

@@ -61,6 +61,9 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::voice::speak,
             commands::voice::stop_speech,
             commands::voice::speech_usage,
+            commands::voice_session::start_voice_session,
+            commands::voice_session::send_voice_audio,
+            commands::voice_session::end_voice_session,
         ])
         .build(context)?;
     app.manage(core_service(app.handle())?);
@@ -118,9 +121,14 @@ pub fn run() {
         if let tauri::RunEvent::Exit = event {
             // Quitting ends a running session; a failure leaves it journaled for next start.
             let service = handle.state::<Service>();
-            let ending = service.end_active(serene_core::service::EndReason::AppQuit);
+            let ending = async {
+                service.end_voice("app_quit").await;
+                service
+                    .end_active(serene_core::service::EndReason::AppQuit)
+                    .await
+            };
             let _ = tauri::async_runtime::block_on(async {
-                tokio::time::timeout(std::time::Duration::from_secs(5), ending).await
+                tokio::time::timeout(std::time::Duration::from_secs(6), ending).await
             });
         }
     });

@@ -1,18 +1,40 @@
 //! The webviews' own permission requests (camera, microphone, location, notifications,
-//! screen capture...). Nothing in Serene's main window needs one yet, so every request is
-//! refused explicitly rather than left to the platform's default; the room window may use
-//! the camera and microphone, and nothing else, while its session runs.
+//! screen capture...), each refused explicitly rather than left to the platform's default,
+//! except: the main window may use the microphone (and nothing else) while a voice session
+//! runs, and the room window the camera and microphone while its session runs.
 
 use tauri::{Runtime, WebviewWindow};
 
-pub fn deny_all<R: Runtime>(window: &WebviewWindow<R>) {
+/// The main window: the microphone alone, and only while `voice_running()` holds.
+pub fn main_microphone_only<R: Runtime>(
+    window: &WebviewWindow<R>,
+    voice_running: impl Fn() -> bool + Send + 'static,
+) {
     #[cfg(target_os = "linux")]
     {
-        let result = window.with_webview(|webview| {
-            use webkit2gtk::{PermissionRequestExt, WebViewExt};
-            webview.inner().connect_permission_request(|_, request| {
-                tracing::info!("refused a permission request from the page");
-                request.deny();
+        let result = window.with_webview(move |webview| {
+            use webkit2gtk::glib::prelude::Cast;
+            use webkit2gtk::{
+                PermissionRequestExt, SettingsExt, UserMediaPermissionRequestExt, WebViewExt,
+            };
+            let view = webview.inner();
+            if let Some(settings) = WebViewExt::settings(&view) {
+                settings.set_enable_media_stream(true);
+                // Test builds only: a synthetic microphone, as Xvfb has no sound card.
+                settings.set_enable_mock_capture_devices(cfg!(feature = "e2e"));
+            }
+            view.connect_permission_request(move |_, request| {
+                let microphone = request
+                    .downcast_ref::<webkit2gtk::UserMediaPermissionRequest>()
+                    .is_some_and(|media| {
+                        media.is_for_audio_device() && !media.is_for_video_device()
+                    });
+                if microphone && voice_running() {
+                    request.allow();
+                } else {
+                    tracing::info!(microphone, "refused a permission request from the page");
+                    request.deny();
+                }
                 true
             });
         });
@@ -21,7 +43,7 @@ pub fn deny_all<R: Runtime>(window: &WebviewWindow<R>) {
         }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = window;
+    let _ = (window, voice_running);
 }
 
 /// Linux, where a WebKitGTK build has WebRTC: the room window may have the camera and

@@ -5,6 +5,8 @@ use serene_core::navigation::is_app_url;
 use tauri::webview::NewWindowResponse;
 use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
 
+use crate::commands::Service;
+
 pub const MAIN_WINDOW: &str = "main";
 
 pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
@@ -39,12 +41,20 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvi
             NewWindowResponse::Deny
         })
         .build()?;
-    crate::permissions::deny_all(&window);
+    let asking = app.clone();
+    crate::permissions::main_microphone_only(&window, move || {
+        asking.state::<Service>().voice_session_running()
+    });
     let handle = app.clone();
     window.on_window_event(move |event| {
         // Closing the main window quits Serene, and so ends a session, even while a
         // session window is still open.
         if let tauri::WindowEvent::Destroyed = event {
+            let service = handle.state::<Service>();
+            let ending = service.end_voice("window_closed");
+            let _ = tauri::async_runtime::block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(4), ending).await
+            });
             handle.exit(0);
         }
     });

@@ -3,6 +3,7 @@
 //! The shell (`src-tauri/src`) parses IPC arguments, calls into this crate, and maps the
 //! result to [`error::Error`]. A CI check proves this crate never links `tauri`.
 
+pub mod agent;
 pub mod api_key;
 pub mod atomic_file;
 pub mod crisis;

@@ -38,6 +38,9 @@ pub struct Settings {
     pub elevenlabs_voice_id: Option<String>,
     #[serde(default)]
     pub elevenlabs_model_id: Option<String>,
+    /// The ElevenLabs agent a voice-only conversation talks to.
+    #[serde(default)]
+    pub elevenlabs_agent_id: Option<String>,
     #[serde(default)]
     pub verification: BTreeMap<Provider, Verification>,
     /// Days the audit log keeps records.
@@ -97,6 +100,7 @@ impl Default for Settings {
             tavus_persona_id: None,
             elevenlabs_voice_id: None,
             elevenlabs_model_id: None,
+            elevenlabs_agent_id: None,
             verification: BTreeMap::new(),
             audit_retention_days: DEFAULT_RETENTION_DAYS,
             anonymous_sessions: false,
@@ -115,6 +119,7 @@ pub struct SettingsPatch {
     pub tavus_persona_id: Option<String>,
     pub elevenlabs_voice_id: Option<String>,
     pub elevenlabs_model_id: Option<String>,
+    pub elevenlabs_agent_id: Option<String>,
     pub audit_retention_days: Option<u32>,
     pub anonymous_sessions: Option<bool>,
     pub session_language: Option<String>,
@@ -139,6 +144,7 @@ impl Settings {
             (&patch.tavus_persona_id, "persona"),
             (&patch.elevenlabs_voice_id, "voice"),
             (&patch.elevenlabs_model_id, "model"),
+            (&patch.elevenlabs_agent_id, "agent"),
         ];
         for (value, what) in ids {
             if let Some(id) = value.as_deref().filter(|id| !id.is_empty()) {
@@ -171,6 +177,7 @@ impl Settings {
         choose(&mut self.tavus_persona_id, patch.tavus_persona_id);
         choose(&mut self.elevenlabs_voice_id, patch.elevenlabs_voice_id);
         choose(&mut self.elevenlabs_model_id, patch.elevenlabs_model_id);
+        choose(&mut self.elevenlabs_agent_id, patch.elevenlabs_agent_id);
         if let Some(days) = patch.audit_retention_days {
             self.audit_retention_days = days;
         }

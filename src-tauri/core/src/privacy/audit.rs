@@ -70,6 +70,11 @@ pub enum AuditEvent {
     UpdateRefused {
         reason: String,
     },
+    VoiceSessionStarted,
+    VoiceSessionEnded {
+        seconds: u64,
+        how: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,8 @@ use crate::vault::{Keychain, SecretStore, Vault};
 mod updates;
 mod video;
 mod voice;
+mod voice_session;
+pub use voice_session::{VoiceSession, VoiceStartRequest};
 pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSession};
 
 /// What the UI shows about a key: never the key.
@@ -126,6 +128,7 @@ pub struct Service<S: SecretStore = Keychain> {
     active: Mutex<Option<ActiveSession>>,
     test_room_origin: Option<url::Url>,
     speech: voice::SpeechSlot,
+    voice_session: voice_session::VoiceSlot,
 }
 
 impl<S: SecretStore> Service<S> {
@@ -147,6 +150,7 @@ impl<S: SecretStore> Service<S> {
             active: Mutex::new(None),
             test_room_origin: video::test_room_origin(),
             speech: voice::SpeechSlot::default(),
+            voice_session: voice_session::VoiceSlot::default(),
         };
         service.open_local_data();
         service

@@ -14,9 +14,10 @@ impl<S: SecretStore> Service<S> {
 
     /// Updates never download or install while a session runs; they wait for its end.
     pub fn ensure_no_session(&self) -> Result<()> {
-        match self.active_session() {
-            Some(_) => Err(updates::session_in_progress()),
-            None => Ok(()),
+        if self.active_session().is_some() || self.voice_session_running() {
+            Err(updates::session_in_progress())
+        } else {
+            Ok(())
         }
     }
 
