@@ -60,6 +60,9 @@ with_keyring cargo test --workspace --locked
 say "Rust tests and the end-to-end suite (e2e build)"
 with_keyring cargo test --workspace --locked --features e2e -- --test-threads=1
 
+say "Fuzzing every target briefly (run scripts/fuzz.sh 3600 for a long run)"
+"$REPO/scripts/fuzz.sh" "${SERENE_FUZZ_SECONDS:-45}"
+
 if [ -d "$REPO/../shared/advisory-db" ]; then
   say "Dependency audit (offline)"
   # Each accepted advisory is listed with its reason in .cargo/audit.toml.

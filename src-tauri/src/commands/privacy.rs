@@ -13,7 +13,15 @@ pub async fn get_consent(service: State<'_, Service>) -> Result<ConsentView, Err
 }
 
 #[tauri::command]
-pub async fn give_consent(service: State<'_, Service>, version: u32) -> Result<ConsentView, Error> {
+pub async fn give_consent(
+    service: State<'_, Service>,
+    version: serde_json::Value,
+) -> Result<ConsentView, Error> {
+    // Parsed here, not by Tauri, whose error would repeat a wrong value of any size.
+    let version = version
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| Error::invalid_input("That consent version is not valid."))?;
     service.give_consent(version)
 }
 

@@ -3,7 +3,7 @@
 use serene_core::updates::{DownloadProgress, UpdateOffer};
 use serene_core::Error;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Runtime, State, Webview};
 
 use super::Service;
 use crate::updates::{self, UpdateState};
@@ -18,11 +18,13 @@ pub async fn check_for_update<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn download_update(
+pub async fn download_update<R: Runtime>(
+    webview: Webview<R>,
     service: State<'_, Service>,
     state: State<'_, UpdateState>,
-    on_progress: Channel<DownloadProgress>,
+    on_progress: String,
 ) -> Result<(), Error> {
+    let on_progress: Channel<DownloadProgress> = super::channel(&webview, &on_progress)?;
     updates::download(&service, &state, &on_progress).await
 }
 

@@ -28,10 +28,13 @@ pub async fn end_video_session<R: Runtime>(
 ) -> Result<(), Error> {
     // End first: closing the room window also ends the active session, which would
     // otherwise ask Tavus a second time.
+    let showing = room_shows(&service, &conversation_id);
     let ended = service
         .end_video(&conversation_id, EndReason::EndedByPerson)
         .await;
-    crate::session_window::close_room(&app);
+    if showing {
+        crate::session_window::close_room(&app);
+    }
     ended
 }
 
@@ -43,7 +46,7 @@ pub async fn video_session_status<R: Runtime>(
 ) -> Result<SessionStatus, Error> {
     let status = service.video_status(&conversation_id).await?;
     if status.ended {
-        crate::session_window::close_room(&app);
+        close_room_if_showing(&app, &service, &conversation_id);
     }
     Ok(status)
 }
@@ -99,4 +102,19 @@ pub async fn open_room_window<R: Runtime>(
         )
     })?;
     Ok(())
+}
+
+/// Whether the room window (if any) belongs to `conversation_id`: it shows the active
+/// session, or an ended one whose window is still closing. An unrelated or stale id must
+/// never close the room of the session that is running.
+fn room_shows(service: &Service, conversation_id: &str) -> bool {
+    service
+        .active_session()
+        .is_none_or(|active| active.conversation_id == conversation_id)
+}
+
+fn close_room_if_showing<R: Runtime>(app: &AppHandle<R>, service: &Service, conversation_id: &str) {
+    if room_shows(service, conversation_id) {
+        crate::session_window::close_room(app);
+    }
 }

@@ -5,7 +5,7 @@ use serene_core::voice::exercises::{self, ExerciseView};
 use serene_core::voice::speech::{SpeechDone, SpeechText, Usage};
 use serene_core::Error;
 use tauri::ipc::{Channel, InvokeResponseBody};
-use tauri::State;
+use tauri::{Runtime, State, Webview};
 
 use super::Service;
 
@@ -15,11 +15,13 @@ pub fn list_exercises() -> Vec<ExerciseView> {
 }
 
 #[tauri::command]
-pub async fn speak(
+pub async fn speak<R: Runtime>(
+    webview: Webview<R>,
     service: State<'_, Service>,
     request: serde_json::Value,
-    on_audio: Channel<InvokeResponseBody>,
+    on_audio: String,
 ) -> Result<SpeechDone, Error> {
+    let on_audio: Channel<InvokeResponseBody> = super::channel(&webview, &on_audio)?;
     let text = SpeechText::from_json(request)?;
     service
         .speak(text, |chunk| {

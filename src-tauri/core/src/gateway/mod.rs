@@ -253,6 +253,8 @@ impl Gateway {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // The local limit's refusal is final: retrying would only wait and refuse again.
+            self.admit()?;
             let (error, retry_after) = match self.attempt(provider, key, &call).await {
                 Ok(done) => return Ok(done),
                 Err(failed) => failed,
@@ -287,7 +289,6 @@ impl Gateway {
         key: &Sensitive<String>,
         call: &Call,
     ) -> std::result::Result<(StatusCode, Bytes), (Error, Option<u64>)> {
-        self.admit().map_err(|e| (e, None))?;
         let id = correlation_id();
         let started = Instant::now();
         let response = self

@@ -15,9 +15,12 @@ pub struct Field {
 }
 
 pub fn sanitize(field: Field, input: &str) -> Result<String> {
+    // Stripped first, then normalised: removing a character between a letter and its
+    // accent must still leave composed (NFC) text.
     let cleaned: String = input
-        .nfc()
+        .chars()
         .filter(|c| *c == '\n' || !(c.is_control() || is_invisible_format(*c)))
+        .nfc()
         .collect();
     let trimmed = cleaned.trim();
     let count = trimmed.chars().count();
@@ -91,5 +94,11 @@ mod tests {
     fn limit_counts_characters_after_cleaning() {
         let input = format!("  {}\u{0}\u{0}  ", "é".repeat(20));
         assert_eq!(sanitize(TOPIC, &input).unwrap().chars().count(), 20);
+    }
+
+    #[test]
+    fn stripping_a_character_between_letter_and_accent_still_leaves_nfc() {
+        // Found by the sanitiser fuzz target: normalising before stripping left "e\u{301}".
+        assert_eq!(sanitize(TOPIC, "e\u{200B}\u{301}").unwrap(), "\u{e9}");
     }
 }

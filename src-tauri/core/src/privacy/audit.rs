@@ -192,7 +192,10 @@ impl AuditLog {
     ) -> Result<Head> {
         self.drop_torn_tail()?;
         let (seq, prev) = match head {
-            Some(head) => (head.seq + 1, head.mac.clone()),
+            Some(head) => (
+                head.seq.checked_add(1).ok_or_else(Error::internal)?,
+                head.mac.clone(),
+            ),
             None => (1, String::new()),
         };
         let record = AuditRecord { seq, at, event };
@@ -304,7 +307,7 @@ impl AuditLog {
                             format!("The log was altered near record {expected_seq}."),
                         );
                     }
-                    expected_seq = through_seq + 1;
+                    expected_seq = through_seq.saturating_add(1);
                     prev = last_mac;
                 }
                 Some(Line::Record {
@@ -317,7 +320,7 @@ impl AuditLog {
                         return broken(&records, seq, format!("Record {seq} was changed."));
                     }
                     if seq > expected_seq {
-                        let what = if seq == expected_seq + 1 {
+                        let what = if seq == expected_seq.saturating_add(1) {
                             format!("Record {expected_seq} is missing.")
                         } else {
                             format!("Records {expected_seq} to {} are missing.", seq - 1)
@@ -328,7 +331,7 @@ impl AuditLog {
                         return broken(&records, seq, format!("Record {seq} is out of order."));
                     }
                     prev = mac;
-                    expected_seq = seq + 1;
+                    expected_seq = seq.saturating_add(1);
                     records.push(record);
                 }
             }
@@ -344,10 +347,10 @@ impl AuditLog {
                         head.seq
                     )
                 };
-                return broken(&records, last_seq + 1, what);
+                return broken(&records, last_seq.saturating_add(1), what);
             }
             // One record past the head: the head update after an append was lost.
-            if last_seq > head.seq + 1 || (last_seq == head.seq && prev != head.mac) {
+            if last_seq > head.seq.saturating_add(1) || (last_seq == head.seq && prev != head.mac) {
                 return broken(
                     &records,
                     head.seq,
@@ -377,7 +380,9 @@ impl AuditLog {
     /// whose update was lost in a crash.
     pub fn last_head(&self, sealer: &Sealer) -> Option<Head> {
         let text = fs::read(&self.path).ok()?;
-        let last = text.split(|b| *b == b'\n').rfind(|l| !l.is_empty())?;
+        // Only complete lines: a torn last line (no newline) is what `append` drops.
+        let complete = &text[..text.iter().rposition(|b| *b == b'\n')? + 1];
+        let last = complete.split(|b| *b == b'\n').rfind(|l| !l.is_empty())?;
         let sealed = STANDARD.decode(last).ok()?;
         match serde_json::from_slice(&sealer.open(PURPOSE, &sealed).ok()?).ok()? {
             Line::Record { record, mac, .. } => Some(Head {

@@ -240,7 +240,10 @@ impl<S: SecretStore> Service<S> {
             let mut head = self.audit_head();
             // A crash between appending and saving the head leaves the file one ahead.
             if let Some(last) = log.last_head(&sealer) {
-                if head.as_ref().is_none_or(|h| last.seq == h.seq + 1) {
+                if head
+                    .as_ref()
+                    .is_none_or(|h| h.seq.checked_add(1) == Some(last.seq))
+                {
                     head = Some(last);
                 }
             }

@@ -18,6 +18,9 @@ const FALLBACK_LIMITS: &[(&str, usize)] = &[
     ("eleven_multilingual_v2", 10_000),
     ("eleven_v3", 3_000),
 ];
+/// Typed text longer than this (in bytes) is refused before anything else happens: no
+/// model takes more than 40,000 characters, and a character is at most four bytes.
+const MAX_TYPED_BYTES: usize = 160_000;
 /// For a model neither source knows: the smallest published limit.
 const UNKNOWN_MODEL_LIMIT: usize = 3_000;
 
@@ -32,8 +35,18 @@ pub enum SpeechText {
 
 impl SpeechText {
     pub fn from_json(value: serde_json::Value) -> Result<Self> {
-        serde_json::from_value(value)
-            .map_err(|_| Error::invalid_input("That speech request is not in the expected shape."))
+        let text: Self = serde_json::from_value(value).map_err(|_| {
+            Error::invalid_input("That speech request is not in the expected shape.")
+        })?;
+        // Before any keychain read or model lookup: no model takes more than this.
+        if let SpeechText::Typed { text } = &text {
+            if text.len() > MAX_TYPED_BYTES {
+                return Err(Error::invalid_input(
+                    "That is longer than any voice model takes in one go.",
+                ));
+            }
+        }
+        Ok(text)
     }
 
     /// Whether resolving needs the model's live limit (only typed text can be long).
