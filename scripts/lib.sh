@@ -58,6 +58,22 @@ install_cargo_tool() { # name version
   fi
 }
 
+TAURI_CLI_VERSION=2.12.5
+
+# The Tauri CLI (for bundling) lives in its own npm prefix outside the clone: the UI's lock
+# file cannot list its other platforms' binaries when a registry mirror lacks them.
+install_tauri_cli() {
+  local tools
+  tools="$(dirname "$REPO")/.serene-tools"
+  mkdir -p "$tools" 2>/dev/null && [ -w "$tools" ] || tools="$REPO/.tools"
+  TAURI_CLI="$tools/node_modules/.bin/tauri"
+  if [ "$("$TAURI_CLI" --version 2>/dev/null)" != "tauri-cli $TAURI_CLI_VERSION" ]; then
+    say "Installing the Tauri CLI $TAURI_CLI_VERSION"
+    npm install --prefix "$tools" --no-save --no-fund --no-audit "@tauri-apps/cli@$TAURI_CLI_VERSION" >/dev/null
+  fi
+  export TAURI_CLI
+}
+
 build_ui() {
   say "Building the UI"
   cd "$REPO/ui"

@@ -63,6 +63,9 @@ with_keyring cargo test --workspace --locked --features e2e -- --test-threads=1
 say "Fuzzing every target briefly (run scripts/fuzz.sh 3600 for a long run)"
 "$REPO/scripts/fuzz.sh" "${SERENE_FUZZ_SECONDS:-45}"
 
+say "Release build: the .deb and what it ships"
+"$REPO/scripts/release-check.sh"
+
 if [ -d "$REPO/../shared/advisory-db" ]; then
   say "Dependency audit (offline)"
   # Each accepted advisory is listed with its reason in .cargo/audit.toml.
