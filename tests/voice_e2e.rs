@@ -69,8 +69,18 @@ async fn preview_an_exercise_with_progress_and_stop_and_a_used_up_quota() {
     app.wait_for_contains("Saved.").await;
     app.wait_for_contains("characters this period").await;
     app.screenshot("voice-settings-usage");
-    let usage = app.driver.find(By::Css(".usage")).await.unwrap().text().await.unwrap();
-    let digits: String = usage.chars().filter(|c| c.is_ascii_digit() || *c == ' ').collect();
+    let usage = app
+        .driver
+        .find(By::Css(".usage"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let digits: String = usage
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == ' ')
+        .collect();
     assert!(
         digits.contains("1200") && digits.contains("28800") && digits.contains("30000"),
         "usage shows {usage:?}"

@@ -24,15 +24,13 @@ pub fn main_microphone_only<R: Runtime>(
                 settings.set_enable_mock_capture_devices(cfg!(feature = "e2e"));
             }
             view.connect_permission_request(move |_, request| {
-                let microphone = request
+                let media = request
                     .downcast_ref::<webkit2gtk::UserMediaPermissionRequest>()
-                    .is_some_and(|media| {
-                        media.is_for_audio_device() && !media.is_for_video_device()
-                    });
-                if microphone && voice_running() {
+                    .map(|media| (media.is_for_audio_device(), media.is_for_video_device()));
+                if main_may_use(media, voice_running()) {
                     request.allow();
                 } else {
-                    tracing::info!(microphone, "refused a permission request from the page");
+                    tracing::info!(?media, "refused a permission request from the page");
                     request.deny();
                 }
                 true
@@ -82,4 +80,29 @@ pub fn room_media_only<R: Runtime>(
     }
     #[cfg(not(target_os = "linux"))]
     let _ = (window, session_running);
+}
+
+/// The main window's rule: a request for the microphone alone (`(audio, video)` of a media
+/// request; `None` for any other kind) while a voice session runs. Nothing else, ever.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn main_may_use(media: Option<(bool, bool)>, voice_running: bool) -> bool {
+    matches!(media, Some((true, false))) && voice_running
+}
+
+#[cfg(test)]
+mod tests {
+    use super::main_may_use;
+
+    #[test]
+    fn the_main_window_gets_the_microphone_alone_and_only_during_a_voice_session() {
+        assert!(main_may_use(Some((true, false)), true));
+        assert!(!main_may_use(Some((true, false)), false), "no session");
+        assert!(!main_may_use(Some((true, true)), true), "camera with it");
+        assert!(!main_may_use(Some((false, true)), true), "camera alone");
+        assert!(
+            !main_may_use(Some((false, false)), true),
+            "screen or other media"
+        );
+        assert!(!main_may_use(None, true), "location, notifications...");
+    }
 }

@@ -2,6 +2,7 @@
 //! tauri-driver) and helpers to drive the real Serene binary through WebDriver.
 #![allow(dead_code)]
 
+pub mod agent_fake;
 pub mod app;
 pub mod desktop;
 pub mod fakes;

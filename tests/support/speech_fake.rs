@@ -31,6 +31,8 @@ pub struct StreamRequest {
 #[derive(Clone)]
 pub struct SpeechFake {
     pub url: String,
+    /// What `get-signed-url` hands out for the fake agent, once set.
+    agent_url: Arc<Mutex<Option<String>>>,
     streams: Arc<Mutex<Vec<StreamRequest>>>,
     quota_used_up: Arc<AtomicBool>,
 }
@@ -54,6 +56,7 @@ impl SpeechFake {
             url: format!("http://{}", listener.local_addr().unwrap()),
             streams: Arc::default(),
             quota_used_up: Arc::default(),
+            agent_url: Arc::default(),
         };
         let server = fake.clone();
         tokio::spawn(async move {
@@ -63,6 +66,11 @@ impl SpeechFake {
             }
         });
         fake
+    }
+
+    /// Serves `signed_url` for the fake agent's id.
+    pub fn serve_agent(&self, signed_url: String) {
+        *self.agent_url.lock().unwrap() = Some(signed_url);
     }
 
     /// From now on the account's character quota is used up.
@@ -108,6 +116,20 @@ impl SpeechFake {
                         .unwrap_or_default();
                     self.stream(socket, target, text).await;
                     return;
+                }
+            }
+            ("GET", "/v1/convai/conversation/get-signed-url") => {
+                match self.agent_url.lock().unwrap().clone() {
+                    Some(url)
+                        if target
+                            .contains(&format!("agent_id={}", super::agent_fake::AGENT_ID)) =>
+                    {
+                        answer("200 OK", json!({"signed_url": url}))
+                    }
+                    _ => answer(
+                        "404 Not Found",
+                        json!({"detail": {"status": "agent_not_found", "message": "Agent not found"}}),
+                    ),
                 }
             }
             ("GET", "/v1/models") => answer("200 OK", eleven_models()),

@@ -21,10 +21,10 @@ pub mod session;
 pub mod settings;
 pub mod updates;
 pub mod vault;
-pub mod voice;
 #[cfg(any(windows, serene_check_windows))]
 #[cfg_attr(not(windows), allow(dead_code))]
 mod vault_windows;
+pub mod voice;
 
 pub use error::{Error, ErrorCode};
 pub use sensitive::Sensitive;

@@ -12,6 +12,17 @@ use std::sync::{Arc, Mutex};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
+/// Libraries capped at `info`, so content they log at lower levels never reaches the file.
+const QUIET_LIBRARIES: &[&str] = &[
+    "tungstenite=info",
+    "tokio_tungstenite=info",
+    "hyper=info",
+    "hyper_util=info",
+    "reqwest=info",
+    "h2=info",
+    "rustls=info",
+];
+
 pub const LOG_FILE: &str = "serene.log";
 /// One file holds at most this much before it rotates.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -25,6 +36,11 @@ pub fn init(dir: &Path) -> io::Result<()> {
     let writer = RotatingLog::open(dir, MAX_FILE_BYTES, KEPT_FILES)?;
     let _ = ACTIVE.set(writer.clone());
     let filter = EnvFilter::try_from_env("SERENE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // Whatever SERENE_LOG asks for: the websocket libraries log whole messages (what a
+    // person said, their audio) at debug and trace, and HTTP libraries log bodies.
+    let filter = QUIET_LIBRARIES.iter().fold(filter, |filter, directive| {
+        filter.add_directive(directive.parse().expect("static directive"))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

@@ -35,6 +35,10 @@ export function describeEvent(record: AuditRecord): string {
       return `Checked for updates: ${String(e.outcome)}`;
     case "update_installed":
       return `Update installed: ${String(e.version)}`;
+    case "voice_session_started":
+      return "Voice conversation started";
+    case "voice_session_ended":
+      return `Voice conversation ended (${String(e.how).replace(/_/g, " ")}, ${Math.round(Number(e.seconds) / 60)} min)`;
     case "update_refused":
       return `Update refused: ${String(e.reason).replace(/_/g, " ")}`;
     default:

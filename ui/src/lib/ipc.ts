@@ -65,6 +65,7 @@ export interface Settings {
   tavusPersonaId?: string | null;
   elevenlabsVoiceId?: string | null;
   elevenlabsModelId?: string | null;
+  elevenlabsAgentId?: string | null;
   auditRetentionDays: number;
   anonymousSessions: boolean;
   sessionLanguage: string;
@@ -76,7 +77,10 @@ export interface Settings {
 export type UpdateChannel = "stable" | "beta";
 
 export type SettingsPatch = Partial<
-  Record<"tavusReplicaId" | "tavusPersonaId" | "elevenlabsVoiceId" | "elevenlabsModelId", string>
+  Record<
+    "tavusReplicaId" | "tavusPersonaId" | "elevenlabsVoiceId" | "elevenlabsModelId" | "elevenlabsAgentId",
+    string
+  >
 > & {
   auditRetentionDays?: number;
   anonymousSessions?: boolean;
@@ -263,3 +267,32 @@ export function speak(request: SpeechRequest, onChunk: (chunk: ArrayBuffer) => v
   channel.onmessage = onChunk;
   return call<SpeechDone>("speak", { request, onAudio: channel });
 }
+
+export interface VoiceSessionInfo {
+  endsAt: number;
+}
+
+export type AgentEvent =
+  | { kind: "started"; conversationId: string; agentOutputFormat: string; userInputFormat: string }
+  | { kind: "agent_audio"; pcmBase64: string; eventId?: number }
+  | { kind: "user_transcript"; text: string }
+  | { kind: "agent_response"; text: string }
+  | { kind: "agent_correction"; text: string }
+  | { kind: "interruption" }
+  | { kind: "ended"; how: "stopped" | "time_cap" | "closed_by_agent" }
+  | { kind: "failed"; error: AppError };
+
+export function startVoiceSession(minutes: number, onEvent: (event: AgentEvent) => void): Promise<VoiceSessionInfo> {
+  const channel = new Channel<AgentEvent>();
+  channel.onmessage = onEvent;
+  return call<VoiceSessionInfo>("start_voice_session", { request: { minutes }, onEvent: channel });
+}
+/** One 16 kHz, 16-bit mono PCM frame, sent as raw bytes. */
+export async function sendVoiceAudio(frame: Uint8Array): Promise<void> {
+  try {
+    await invoke<void>("send_voice_audio", frame);
+  } catch (raw) {
+    throw toAppError(raw);
+  }
+}
+export const endVoiceSession = () => call<void>("end_voice_session");

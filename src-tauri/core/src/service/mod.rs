@@ -27,8 +27,8 @@ mod updates;
 mod video;
 mod voice;
 mod voice_session;
-pub use voice_session::{VoiceSession, VoiceStartRequest};
 pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSession};
+pub use voice_session::{VoiceSession, VoiceStartRequest};
 
 /// What the UI shows about a key: never the key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

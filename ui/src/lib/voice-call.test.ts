@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { decodePcm16, microphoneProblem, pcmRate } from "./voice-call";
+
+describe("voice call helpers", () => {
+  it("reads pcm rates and refuses other formats", () => {
+    expect(pcmRate("pcm_16000")).toBe(16000);
+    expect(pcmRate("pcm_44100")).toBe(44100);
+    expect(pcmRate("ulaw_8000")).toBeNull();
+    expect(pcmRate("pcm_999999")).toBeNull();
+  });
+
+  it("decodes little-endian 16-bit PCM", () => {
+    const bytes = new Uint8Array([0x00, 0x40, 0x00, 0xc0, 0xff, 0x7f]);
+    const samples = decodePcm16(btoa(String.fromCharCode(...bytes)));
+    expect(Array.from(samples)).toEqual([0.5, -0.5, 32767 / 32768]);
+  });
+
+  it("says plainly why the microphone failed", () => {
+    expect(microphoneProblem({ name: "NotAllowedError" })).toMatch(/not allowed/);
+    expect(microphoneProblem({ name: "NotFoundError" })).toMatch(/No microphone/);
+  });
+});
