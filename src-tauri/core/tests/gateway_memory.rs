@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serene_core::endpoints::Endpoints;
@@ -13,27 +11,9 @@ use serene_core::gateway::tavus::Tavus;
 use serene_core::gateway::{Gateway, Limits};
 use serene_core::policy::rate_limit::RollingWindow;
 use serene_core::ErrorCode;
+use support::counting_alloc::{peak_growth, start_measuring, Counting};
 use support::{key, TAVUS_KEY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        ptr
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -64,14 +44,13 @@ async fn an_endless_body_at_full_speed_stays_within_the_cap() {
     )
     .unwrap();
     let k = key(TAVUS_KEY);
-    let baseline = LIVE.load(Ordering::SeqCst);
-    PEAK.store(baseline, Ordering::SeqCst);
+    let baseline = start_measuring();
     let error = Tavus::new(&gateway, &k)
         .list_replicas(1, 10)
         .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::UpstreamUnexpected);
-    let growth = PEAK.load(Ordering::SeqCst).saturating_sub(baseline);
+    let growth = peak_growth(baseline);
     assert!(
         growth < cap + 4 * 1024 * 1024,
         "the heap grew by {growth} bytes for a {cap}-byte cap"

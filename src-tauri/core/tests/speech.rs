@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,29 +13,10 @@ use serene_core::provider::Provider;
 use serene_core::service::Service;
 use serene_core::voice::speech::SpeechText;
 use serene_core::ErrorCode;
+use support::counting_alloc::{peak_growth, start_measuring, Counting};
 use support::{dirs, gateway, key, MemoryStore, ELEVEN_KEY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-
-/// Counts live heap bytes and their peak, to show the core never holds a whole stream.
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        ptr
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -172,8 +152,7 @@ async fn a_20_mb_stream_leaves_memory_flat() {
     let (url, seen) = fake_stream(320, 64 * 1024, Duration::ZERO).await;
     let root = tempfile::tempdir().unwrap();
     let service = ready(&url, root.path()).await;
-    let baseline = LIVE.load(Ordering::SeqCst);
-    PEAK.store(baseline, Ordering::SeqCst);
+    let baseline = start_measuring();
     let done = service
         .speak(step("body-scan", 1), |chunk| {
             drop(chunk);
@@ -183,7 +162,7 @@ async fn a_20_mb_stream_leaves_memory_flat() {
         .unwrap();
     assert_eq!(done.bytes, 20 * 1024 * 1024);
     assert!(seen.finished_sending.lock().unwrap().is_some());
-    let growth = PEAK.load(Ordering::SeqCst).saturating_sub(baseline);
+    let growth = peak_growth(baseline);
     assert!(
         growth < 5 * 1024 * 1024,
         "memory grew by {growth} bytes while streaming 20 MB"

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+pub mod counting_alloc;
+
 use serene_core::endpoints::Endpoints;
 use serene_core::gateway::{Gateway, Limits};
 use serene_core::policy::rate_limit::RollingWindow;
