@@ -8,10 +8,11 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use serene_core::privacy::consent::CONSENT_VERSION;
+use serene_core::privacy::CONSENT_FILE;
 use serene_core::service::Service;
 use support::{dirs, gateway, FileStore};
 
@@ -54,7 +55,18 @@ fn killing_a_writer_leaves_the_previous_state_readable() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(150 + fastrand::u64(..250)));
+        // Killed only once it has written (a loaded machine can take a while to start
+        // it), then at a random moment of its writing.
+        let consent = dirs(root.path()).data.join(CONSENT_FILE);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !consent.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: the writer never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(fastrand::u64(..250)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
