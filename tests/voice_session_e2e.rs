@@ -51,7 +51,10 @@ async fn a_voice_conversation_relays_both_ways_and_always_closes() {
     speech.serve_agent(agent.signed_url());
     let (app, _opened) = launch_with(
         &fakes,
-        &[("SERENE_ELEVENLABS_BASE_URL", speech.url.clone())],
+        &[
+            ("SERENE_ELEVENLABS_BASE_URL", speech.url.clone()),
+            ("SERENE_TEST_MOCK_MICROPHONE", "1".into()),
+        ],
     )
     .await;
     app.agree_to_consent().await;
