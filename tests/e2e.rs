@@ -191,7 +191,10 @@ async fn page_cannot_reach_the_network_run_inline_code_or_navigate_away() {
              const media = navigator.mediaDevices && navigator.mediaDevices.getUserMedia\
                ? await navigator.mediaDevices.getUserMedia({ audio: true, video: true }).then(() => 'granted', (e) => 'denied')\
                : 'unavailable';\
-             return { geo, notification, media };",
+             const microphone = navigator.mediaDevices && navigator.mediaDevices.getUserMedia\
+               ? await navigator.mediaDevices.getUserMedia({ audio: true }).then(() => 'granted', (e) => e.name)\
+               : 'unavailable';\
+             return { geo, notification, media, microphone };",
         )
         .await;
     for (what, answer) in asked.as_object().unwrap() {

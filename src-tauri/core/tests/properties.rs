@@ -36,6 +36,37 @@ proptest! {
         }
     }
 
+    /// URLs built from parts, each either the documented one or a near miss: accepted
+    /// exactly when every part is the documented one.
+    #[test]
+    fn a_url_is_accepted_exactly_when_every_part_is_the_documented_one(
+        scheme in 0usize..3,
+        userinfo in 0usize..3,
+        host in 0usize..4,
+        port in 0usize..3,
+        path in 0usize..3,
+        query in 0usize..4,
+        fragment in 0usize..2,
+        id in "[A-Za-z0-9_-]{1,40}",
+        token in "[A-Za-z0-9._-]{1,60}",
+    ) {
+        let schemes = ["https", "http", "wss"];
+        let userinfos = ["", "user@", "user:pw@"];
+        let hosts = ["tavus.daily.co", "evil.test", "a.tavus.daily.co", "tavus.daily.co.evil.test"];
+        let ports = ["", ":443", ":8443"];
+        let paths = [format!("/{id}"), format!("/{id}/more"), "/".to_string()];
+        let queries = [String::new(), format!("?t={token}"), "?x=1".to_string(), format!("?t={token}&x=1")];
+        let fragments = ["", "#part"];
+        let raw = format!(
+            "{}://{}{}{}{}{}{}",
+            schemes[scheme], userinfos[userinfo], hosts[host], ports[port], paths[path],
+            queries[query], fragments[fragment]
+        );
+        let documented = scheme == 0 && userinfo == 0 && host == 0 && port == 0 && path == 0
+            && query <= 1 && fragment == 0;
+        prop_assert_eq!(validate(&raw, None).is_ok(), documented, "{}", raw);
+    }
+
     #[test]
     fn every_well_formed_room_is_accepted(
         id in "[A-Za-z0-9_-]{1,64}",

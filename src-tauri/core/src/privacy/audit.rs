@@ -593,6 +593,82 @@ mod tests {
         assert_eq!(check(&f).problem_at, Some(2));
     }
 
+    /// Re-seals line `index` after `change` (the data key is known; the audit key is not).
+    fn reseal(f: &Fixture, index: usize, change: impl FnOnce(&mut Line)) {
+        let mut l = lines(f);
+        let sealed = STANDARD.decode(&l[index]).unwrap();
+        let mut line: Line =
+            serde_json::from_slice(&f.sealer.open(PURPOSE, &sealed).unwrap()).unwrap();
+        change(&mut line);
+        let json = serde_json::to_vec(&line).unwrap();
+        l[index] = STANDARD.encode(f.sealer.seal(PURPOSE, &json).unwrap());
+        rewrite(f, &l);
+    }
+
+    #[test]
+    fn a_record_changed_by_someone_with_the_data_key_fails_its_mac() {
+        let f = fixture(3);
+        reseal(&f, 1, |line| {
+            if let Line::Record { record, .. } = line {
+                record.event = AuditEvent::DataExported;
+            }
+        });
+        let check = check(&f);
+        assert_eq!(check.problem_at, Some(2), "{check:?}");
+        assert_eq!(check.problem.as_deref(), Some("Record 2 was changed."));
+    }
+
+    #[test]
+    fn a_genuine_record_from_another_chain_breaks_the_link() {
+        let f = fixture(3);
+        // The same keys, but another history: its record 2 is genuine, yet follows a
+        // different record 1.
+        let dir = tempfile::tempdir().unwrap();
+        let other = AuditLog::new(dir.path(), &[9; 32]);
+        let first = other
+            .append(&f.sealer, None, AuditEvent::DataExported, 1_000)
+            .unwrap();
+        let event = AuditEvent::KeyChecked {
+            provider: Provider::Tavus,
+            outcome: "verified-1".into(),
+        };
+        other
+            .append(&f.sealer, Some(&first), event, 1_000 + 86_400)
+            .unwrap();
+        let foreign = fs::read_to_string(other.path()).unwrap();
+        let mut l = lines(&f);
+        l[1] = foreign.lines().nth(1).unwrap().to_string();
+        rewrite(&f, &l);
+        let check = check(&f);
+        assert_eq!(check.problem_at, Some(2), "{check:?}");
+        assert_eq!(check.problem.as_deref(), Some("Record 2 is out of order."));
+    }
+
+    #[test]
+    fn a_head_whose_mac_differs_from_the_file_is_reported() {
+        let mut f = fixture(3);
+        f.head = Some(Head {
+            seq: 3,
+            mac: "not-the-last-mac".into(),
+        });
+        let check = check(&f);
+        assert!(!check.intact);
+        assert_eq!(check.problem_at, Some(3), "{check:?}");
+        assert!(check
+            .problem
+            .unwrap()
+            .contains("does not match its last known state"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_log_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let f = fixture(1);
+        let mode = fs::metadata(f.log.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
     #[test]
     fn a_torn_last_write_is_dropped_not_reported() {
         let mut f = fixture(3);
