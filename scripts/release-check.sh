@@ -54,6 +54,13 @@ done
 if cargo tree --locked -e features -i tauri --prefix none 2>/dev/null | grep -q 'tauri feature "devtools"'; then
   die "tauri's devtools feature is enabled in the release build"
 fi
+# The build script must refuse a release build with the test-only feature (it stops
+# before compiling the app, so this costs little once the release dependencies exist).
+if cargo build --locked --release --features e2e --bin serene >"$work/e2e-release.log" 2>&1; then
+  die "a release build with the e2e feature succeeded"
+fi
+grep -q "the \`e2e\` feature is for tests only" "$work/e2e-release.log" \
+  || die "a release build with e2e failed, but not at the build script's guard: $(tail -5 "$work/e2e-release.log")"
 
 say "No private key in any shipped file"
 secret_patterns='PRIVATE KEY-----|minisign (encrypted )?secret key|rsign encrypted secret key|dW50cnVzdGVkIGNvbW1lbnQ6IHJzaWduIGVuY3J5cHRlZCBzZWNyZXQga2V5|dW50cnVzdGVkIGNvbW1lbnQ6IG1pbmlzaWduIGVuY3J5cHRlZCBzZWNyZXQga2V5'
