@@ -10,31 +10,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serene_lib::run_app;
-use tauri::test::mock_builder;
-
-/// Same isolation as tests/ipc_acl.rs: building the app creates its service, which must
-/// reach neither a developer's settings nor their keychain.
-fn isolate() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let dir = std::env::temp_dir().join(format!("serene-csp-grade-{}", std::process::id()));
-        std::env::set_var("HOME", dir.join("home"));
-        std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
-        std::env::set_var("XDG_DATA_HOME", dir.join("data"));
-        std::env::set_var("XDG_CACHE_HOME", dir.join("cache"));
-        std::env::set_var("XDG_STATE_HOME", dir.join("state"));
-        std::env::set_var(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/serene-csp-grade",
-        );
-    });
-}
+mod mock_app;
 
 /// The `Content-Security-Policy` header the app serves with index.html.
 fn served_policy() -> String {
-    isolate();
-    let app = run_app(mock_builder(), tauri::generate_context!()).expect("app builds");
+    let (app, _window) = mock_app::app("csp-grade");
     let asset = app
         .asset_resolver()
         .get("index.html".into())

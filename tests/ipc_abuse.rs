@@ -10,31 +10,22 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Map, Value};
-use serene_lib::{run_app, COMMANDS, MAIN_WINDOW};
-use tauri::ipc::{CallbackFn, InvokeBody, InvokeError, InvokeResponse};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow};
+mod mock_app;
 
-/// Same isolation as tests/ipc_acl.rs: settings in a temporary directory and no keychain
-/// (a dead session bus), so no real key is read, changed or sent anywhere.
+use serde_json::{json, Map, Value};
+use serene_lib::COMMANDS;
+use tauri::ipc::{CallbackFn, InvokeBody, InvokeError, InvokeResponse};
+use tauri::test::{get_ipc_response, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow};
+
+/// The shared isolation, and the update check kept off the network: its HTTP client
+/// honours the proxy variables, and a closed loopback port refuses it (the core's gateway
+/// never gets past the missing keychain).
 fn isolate() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let dir = std::env::temp_dir().join(format!("serene-ipc-abuse-{}", std::process::id()));
-        // HOME and every XDG base: delete_everything runs here too.
-        std::env::set_var("HOME", dir.join("home"));
-        std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
-        std::env::set_var("XDG_DATA_HOME", dir.join("data"));
-        std::env::set_var("XDG_CACHE_HOME", dir.join("cache"));
-        std::env::set_var("XDG_STATE_HOME", dir.join("state"));
-        std::env::set_var(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/serene-ipc-abuse",
-        );
-        // The update check's HTTP client honours the proxy variables: a closed loopback
-        // port keeps it off the network (the core's gateway never gets past the keychain).
+        mock_app::isolate("ipc-abuse");
         for proxy in [
             "HTTPS_PROXY",
             "https_proxy",
@@ -52,9 +43,7 @@ fn isolate() {
 
 fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     isolate();
-    let app = run_app(mock_builder(), tauri::generate_context!()).expect("app builds");
-    let window = app.get_webview_window(MAIN_WINDOW).expect("main window");
-    (app, window)
+    mock_app::app("ipc-abuse")
 }
 
 const TEN_MB: usize = 10 * 1024 * 1024;

@@ -2,37 +2,16 @@
 //! every command answers the bundled UI and refuses a remote page.
 
 use serde_json::{json, Value};
-use serene_lib::{run_app, COMMANDS, MAIN_WINDOW};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow};
+mod mock_app;
 
-/// Isolates the process before the app is built: settings go to a temporary directory and
-/// the keychain is unreachable (a dead session bus), so these tests can neither read nor
-/// change a developer's real keys, nor reach a provider with them.
-fn isolate() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let dir = std::env::temp_dir().join(format!("serene-ipc-acl-{}", std::process::id()));
-        // HOME and every XDG base: delete_everything runs here too.
-        std::env::set_var("HOME", dir.join("home"));
-        std::env::set_var("XDG_CONFIG_HOME", dir.join("config"));
-        std::env::set_var("XDG_DATA_HOME", dir.join("data"));
-        std::env::set_var("XDG_CACHE_HOME", dir.join("cache"));
-        std::env::set_var("XDG_STATE_HOME", dir.join("state"));
-        std::env::set_var(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/serene-ipc-acl",
-        );
-    });
-}
+use serene_lib::COMMANDS;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow};
 
 fn app() -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    isolate();
-    let app = run_app(mock_builder(), tauri::generate_context!()).expect("app builds");
-    let window = app.get_webview_window(MAIN_WINDOW).expect("main window");
-    (app, window)
+    mock_app::app("ipc-acl")
 }
 
 /// Arguments that make each command run its own validation rather than fail to parse.

@@ -8,8 +8,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::app::App;
-use support::fakes::{self, Fakes};
-use support::flows::launch_with;
+use support::fakes::Fakes;
+use support::flows::{launch_with, save_eleven_key};
 use support::speech_fake::{Ended, SpeechFake};
 use thirtyfour::prelude::*;
 
@@ -61,10 +61,7 @@ async fn preview_an_exercise_with_progress_and_stop_and_a_used_up_quota() {
     app.agree_to_consent().await;
 
     // Key, then a voice, then its preview: the fixed sentence, streamed through the core.
-    app.type_into("ElevenLabs API key", fakes::ELEVEN_KEY).await;
-    app.click_xpath("//section[h2='ElevenLabs']//button[normalize-space()='Save key']")
-        .await;
-    app.wait_for_contains("Checked and working").await;
+    save_eleven_key(&app).await;
     app.choose("Voice (ElevenLabs)", "Rachel").await;
     app.wait_for_contains("Saved.").await;
     app.wait_for_contains("characters this period").await;

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use support::agent_fake::{AgentFake, SocketEnd, AGENT_ID, GREETING};
 use support::app::App;
-use support::fakes::{self, Fakes};
-use support::flows::launch_with;
+use support::fakes::Fakes;
+use support::flows::{launch_with, save_eleven_key};
 use support::speech_fake::SpeechFake;
 use thirtyfour::prelude::*;
 
@@ -58,10 +58,7 @@ async fn a_voice_conversation_relays_both_ways_and_always_closes() {
     )
     .await;
     app.agree_to_consent().await;
-    app.type_into("ElevenLabs API key", fakes::ELEVEN_KEY).await;
-    app.click_xpath("//section[h2='ElevenLabs']//button[normalize-space()='Save key']")
-        .await;
-    app.wait_for_contains("Checked and working").await;
+    save_eleven_key(&app).await;
     app.click("Continue to Serene").await;
 
     // A wrong agent id: a clear message, and no socket was opened.

@@ -53,3 +53,11 @@ pub async fn start_session(app: &App, topic: &str) {
         .await;
     app.click("Start and open in your browser").await;
 }
+
+/// Saves the fake ElevenLabs key on the setup screen and waits for its live check.
+pub async fn save_eleven_key(app: &App) {
+    app.type_into("ElevenLabs API key", fakes::ELEVEN_KEY).await;
+    app.click_xpath("//section[h2='ElevenLabs']//button[normalize-space()='Save key']")
+        .await;
+    app.wait_for_contains("Checked and working").await;
+}
