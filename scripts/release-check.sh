@@ -12,7 +12,10 @@ work="$(mktemp -d)"
 cleanup() {
   [ -n "${app_pid:-}" ] && kill -- "-$app_pid" 2>/dev/null || true
   [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$work"
+  # The launched app's D-Bus session may have started the document portal, whose FUSE
+  # mount sits under the temporary home: unmount it first, and never fail on cleanup.
+  fusermount -u "$work/home/.cache/doc" 2>/dev/null || umount -l "$work/home/.cache/doc" 2>/dev/null || true
+  rm -rf "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
 
