@@ -24,6 +24,9 @@ use_shared_target_dir() {
       export CARGO_TARGET_DIR="$REPO/target"
     fi
   fi
+  # Incremental state is kept per clone path, so in a shared target directory every fresh
+  # clone (each CI run) would add gigabytes of it and reuse none.
+  export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
   say "Cargo target directory: $CARGO_TARGET_DIR"
 }
 
