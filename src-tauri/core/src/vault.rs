@@ -4,6 +4,10 @@
 //! do, never a plaintext file. Keys enter as [`Sensitive`] and leave only as `Sensitive`,
 //! toward the request signer; nothing here returns or logs one.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use serde::Serialize;
 
 use crate::api_key;
@@ -95,26 +99,51 @@ pub struct KeyStatus {
     pub last_four: Option<String>,
 }
 
+/// How long a key read from the keychain is reused for requests. One read is a round trip
+/// to the keychain service (about 12 ms over D-Bus on Linux, see BENCHMARKS.md), which
+/// every request paid; a minute spans a session's burst of calls and its status polls,
+/// while a key removed from the keychain by another program stops being used soon after.
+pub const KEY_REUSE: Duration = Duration::from_secs(60);
+
+struct Remembered {
+    key: Sensitive<String>,
+    read_at: Instant,
+}
+
 pub struct Vault<S: SecretStore> {
     store: S,
+    /// Keys lately read, zeroised when replaced, expired, removed or forgotten.
+    remembered: Mutex<HashMap<Provider, Remembered>>,
+    reuse: Duration,
 }
 
 impl<S: SecretStore> Vault<S> {
     pub fn new(store: S) -> Self {
-        Self { store }
+        Self::with_reuse(store, KEY_REUSE)
+    }
+
+    /// A vault that reuses a key read for `reuse` (zero: never; every use reads the keychain).
+    pub fn with_reuse(store: S, reuse: Duration) -> Self {
+        Self {
+            store,
+            remembered: Mutex::new(HashMap::new()),
+            reuse,
+        }
     }
 
     /// Saves (or replaces) a key after checking its shape. If the write fails, whatever was
     /// saved before is still there: the keychain replaces an item in one step.
     pub fn set(&self, provider: Provider, key: &Sensitive<String>) -> Result<KeyStatus> {
         api_key::check_format(provider, key.expose())?;
+        self.forget(provider);
         self.store.write(provider.key_account(), key)?;
         tracing::info!(provider = provider.display_name(), "API key saved");
         self.status(provider)
     }
 
+    /// Always asks the keychain, so what Settings shows is what the keychain holds.
     pub fn status(&self, provider: Provider) -> Result<KeyStatus> {
-        let key = self.store.read(provider.key_account())?;
+        let key = self.read_through(provider)?;
         Ok(KeyStatus {
             provider,
             configured: key.is_some(),
@@ -122,9 +151,13 @@ impl<S: SecretStore> Vault<S> {
         })
     }
 
-    /// The key, for the request signer only. `KeyMissing` when none is saved.
+    /// The key, for the request signer only: from memory if read within [`KEY_REUSE`],
+    /// else from the keychain. `KeyMissing` when none is saved.
     pub fn key(&self, provider: Provider) -> Result<Sensitive<String>> {
-        self.store.read(provider.key_account())?.ok_or_else(|| {
+        if let Some(key) = self.recall(provider) {
+            return Ok(key);
+        }
+        self.read_through(provider)?.ok_or_else(|| {
             Error::new(
                 ErrorCode::KeyMissing,
                 format!(
@@ -135,8 +168,53 @@ impl<S: SecretStore> Vault<S> {
         })
     }
 
+    /// Drops every key held in memory (zeroising it); the next use reads the keychain.
+    /// For whoever changes the keychain behind the vault's back (deleting everything).
+    pub fn forget_all(&self) {
+        self.remembered().clear();
+    }
+
+    fn forget(&self, provider: Provider) {
+        self.remembered().remove(&provider);
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<Provider, Remembered>> {
+        // A panic while holding this lock leaves nothing half-written: a map of keys.
+        let mut remembered = self.remembered.lock().unwrap_or_else(|e| e.into_inner());
+        remembered.retain(|_, entry| entry.read_at.elapsed() < self.reuse);
+        remembered
+    }
+
+    fn recall(&self, provider: Provider) -> Option<Sensitive<String>> {
+        let remembered = self.remembered();
+        let entry = remembered.get(&provider)?;
+        Some(Sensitive::new(entry.key.expose().clone()))
+    }
+
+    /// Reads the keychain and remembers what it said: a key, or (on none or a fault) nothing.
+    fn read_through(&self, provider: Provider) -> Result<Option<Sensitive<String>>> {
+        let read = self.store.read(provider.key_account());
+        let mut remembered = self.remembered();
+        match &read {
+            Ok(Some(key)) => {
+                remembered.insert(
+                    provider,
+                    Remembered {
+                        key: Sensitive::new(key.expose().clone()),
+                        read_at: Instant::now(),
+                    },
+                );
+            }
+            Ok(None) | Err(_) => {
+                remembered.remove(&provider);
+            }
+        }
+        Ok(read?)
+    }
+
     /// Removes the key; removing a key that is not there is not an error.
     pub fn remove(&self, provider: Provider) -> Result<KeyStatus> {
+        self.forget(provider);
         self.store.delete(provider.key_account())?;
         tracing::info!(provider = provider.display_name(), "API key removed");
         Ok(KeyStatus {
@@ -258,15 +336,28 @@ mod tests {
     const GOOD: &str = "sk_fake0000test0000key0000not0000real0000value000";
     const OTHER: &str = "sk_fake1111test1111key1111not1111real1111other9999";
 
-    /// An in-memory store whose writes can be made to fail.
+    /// An in-memory store whose reads are counted and whose reads and writes can be made
+    /// to fail.
     #[derive(Default)]
     struct FlakyStore {
         items: Mutex<HashMap<String, String>>,
         fail_writes: Mutex<Option<StoreFault>>,
+        fail_reads: Mutex<Option<StoreFault>>,
+        reads: std::sync::atomic::AtomicUsize,
+    }
+
+    impl FlakyStore {
+        fn reads(&self) -> usize {
+            self.reads.load(std::sync::atomic::Ordering::SeqCst)
+        }
     }
 
     impl SecretStore for FlakyStore {
         fn read(&self, account: &str) -> Result<Option<Sensitive<String>>, StoreFault> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if let Some(fault) = *self.fail_reads.lock().unwrap() {
+                return Err(fault);
+            }
             Ok(self
                 .items
                 .lock()
@@ -334,6 +425,97 @@ mod tests {
         let error = vault.set(Provider::Tavus, &key(OTHER)).unwrap_err();
         assert_eq!(error.code, ErrorCode::KeychainLocked);
         assert_eq!(vault.key(Provider::Tavus).unwrap().expose(), GOOD);
+    }
+
+    #[test]
+    fn a_key_is_read_from_the_keychain_once_per_reuse_period() {
+        let vault = Vault::new(FlakyStore::default());
+        vault.set(Provider::Tavus, &key(GOOD)).unwrap();
+        let before = vault.store.reads();
+        for _ in 0..5 {
+            assert_eq!(vault.key(Provider::Tavus).unwrap().expose(), GOOD);
+        }
+        // `set` ends with a status read, which already holds the key.
+        assert_eq!(vault.store.reads(), before);
+        assert_eq!(
+            vault.key(Provider::ElevenLabs).unwrap_err().code,
+            ErrorCode::KeyMissing
+        );
+        assert_eq!(
+            vault.key(Provider::ElevenLabs).unwrap_err().code,
+            ErrorCode::KeyMissing
+        );
+        assert_eq!(
+            vault.store.reads(),
+            before + 2,
+            "a missing key is not remembered"
+        );
+    }
+
+    #[test]
+    fn an_expired_key_is_read_again() {
+        let vault = Vault::with_reuse(FlakyStore::default(), Duration::ZERO);
+        vault.set(Provider::Tavus, &key(GOOD)).unwrap();
+        let before = vault.store.reads();
+        vault.key(Provider::Tavus).unwrap();
+        vault.key(Provider::Tavus).unwrap();
+        assert_eq!(vault.store.reads(), before + 2);
+        assert!(vault.remembered().is_empty(), "nothing outlives its period");
+    }
+
+    #[test]
+    fn replacing_removing_or_forgetting_a_key_stops_its_reuse() {
+        let vault = Vault::new(FlakyStore::default());
+        vault.set(Provider::Tavus, &key(GOOD)).unwrap();
+        vault.key(Provider::Tavus).unwrap();
+        vault.set(Provider::Tavus, &key(OTHER)).unwrap();
+        assert_eq!(vault.key(Provider::Tavus).unwrap().expose(), OTHER);
+
+        vault.remove(Provider::Tavus).unwrap();
+        assert_eq!(
+            vault.key(Provider::Tavus).unwrap_err().code,
+            ErrorCode::KeyMissing
+        );
+
+        vault.set(Provider::Tavus, &key(GOOD)).unwrap();
+        vault.key(Provider::Tavus).unwrap();
+        // Deleting everything goes to the store directly, then tells the vault.
+        vault.store.delete(Provider::Tavus.key_account()).unwrap();
+        vault.forget_all();
+        assert_eq!(
+            vault.key(Provider::Tavus).unwrap_err().code,
+            ErrorCode::KeyMissing
+        );
+    }
+
+    #[test]
+    fn status_always_asks_the_keychain_and_a_fault_ends_reuse() {
+        let vault = Vault::new(FlakyStore::default());
+        vault.set(Provider::Tavus, &key(GOOD)).unwrap();
+        vault.key(Provider::Tavus).unwrap();
+        // Another program replaces the key: status sees it, and the key follows.
+        vault
+            .store
+            .items
+            .lock()
+            .unwrap()
+            .insert(Provider::Tavus.key_account().into(), OTHER.into());
+        assert_eq!(
+            vault.status(Provider::Tavus).unwrap().last_four.as_deref(),
+            Some("9999")
+        );
+        assert_eq!(vault.key(Provider::Tavus).unwrap().expose(), OTHER);
+
+        // The keychain locks: status says so, and no request goes out with the old key.
+        *vault.store.fail_reads.lock().unwrap() = Some(StoreFault::Locked);
+        assert_eq!(
+            vault.status(Provider::Tavus).unwrap_err().code,
+            ErrorCode::KeychainLocked
+        );
+        assert_eq!(
+            vault.key(Provider::Tavus).unwrap_err().code,
+            ErrorCode::KeychainLocked
+        );
     }
 
     #[test]

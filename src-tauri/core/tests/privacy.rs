@@ -173,6 +173,13 @@ async fn delete_everything_removes_local_data_keys_and_remote_conversations() {
         );
     }
     assert!(!s.consent().current, "back to first run");
+    // No key outlives the deletion in memory either: nothing can be sent with it.
+    for provider in [Provider::Tavus, Provider::ElevenLabs] {
+        assert_eq!(
+            s.verify_key(provider).await.unwrap_err().code,
+            ErrorCode::KeyMissing
+        );
+    }
 }
 
 fn s_store_is_empty(s: &Service<MemoryStore>, account: &str) -> bool {

@@ -666,6 +666,7 @@ impl<S: SecretStore> Service<S> {
             (AUDIT_KEY_ACCOUNT, "Audit log key"),
             (AUDIT_HEAD_ACCOUNT, "Audit log checkpoint"),
         ];
+        self.vault.forget_all();
         let mut removed_entries = Vec::new();
         for (account, what) in entries {
             match self.store.delete(account) {
