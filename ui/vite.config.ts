@@ -10,6 +10,9 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2021",
+    // The webviews Serene runs in (WebView2, WKWebView, WebKitGTK), not older browsers: for
+    // wider targets the minifier rewrites CSS, e.g. `system-ui` into ten font names.
+    cssTarget: ["chrome105", "safari13"],
     // Data-URL inlining would need `img-src data:` for fonts/scripts too; keep assets as files.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
