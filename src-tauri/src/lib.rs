@@ -66,9 +66,16 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::voice_session::end_voice_session,
         ])
         .build(context)?;
-    app.manage(core_service(app.handle())?);
-    app.manage(updates::UpdateState::default());
+    // The core reads its keys and sealed files (tens of milliseconds over D-Bus on Linux)
+    // while the main window and its webview are built. Nothing can call it meanwhile: the
+    // page loads, and commands run, only once the event loop runs, after it is managed.
+    let opening = open_core_service(app.handle())?;
     window::create_main_window(app.handle())?;
+    let service = opening
+        .join()
+        .map_err(|_| tauri::Error::Io(std::io::Error::other("the core failed to start")))??;
+    app.manage(service);
+    app.manage(updates::UpdateState::default());
     end_sessions_left_open(app.handle());
     Ok(app)
 }
@@ -88,9 +95,9 @@ fn end_sessions_left_open<R: Runtime>(app: &tauri::AppHandle<R>) {
     });
 }
 
-fn core_service<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Service> {
-    let gateway = Gateway::new(Endpoints::from_env())
-        .map_err(|error| tauri::Error::Io(std::io::Error::other(error.message)))?;
+type Opening = std::thread::JoinHandle<tauri::Result<Service>>;
+
+fn open_core_service<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Opening> {
     let path = app.path();
     let dirs = LocalDirs {
         config: path.app_config_dir()?,
@@ -99,7 +106,14 @@ fn core_service<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<Service>
         cache: path.app_cache_dir()?,
         logs: path.app_log_dir()?,
     };
-    Ok(Service::new(Keychain::new(), gateway, dirs))
+    let opening = std::thread::Builder::new()
+        .name("serene-core-open".into())
+        .spawn(move || {
+            let gateway = Gateway::new(Endpoints::from_env())
+                .map_err(|error| tauri::Error::Io(std::io::Error::other(error.message)))?;
+            Ok(Service::new(Keychain::new(), gateway, dirs))
+        })?;
+    Ok(opening)
 }
 
 pub fn run() {
