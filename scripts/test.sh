@@ -14,6 +14,9 @@ cd "$REPO"
 
 say "Formatting"
 cargo fmt --all --check
+# The benchmark harness and its hello-world baseline are workspaces of their own.
+cargo fmt --manifest-path bench/harness/Cargo.toml --check
+cargo fmt --manifest-path bench/hello/Cargo.toml --check
 
 build_ui
 say "UI unit tests"
@@ -31,6 +34,9 @@ RUSTFLAGS="--cfg serene_check_windows" CARGO_TARGET_DIR="$CARGO_TARGET_DIR/windo
 say "Lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --workspace --all-targets --locked --features e2e -- -D warnings
+# Not --locked: the harness's lock follows serene-core's dependencies as they change.
+CARGO_TARGET_DIR="$CARGO_TARGET_DIR/bench-harness" \
+  cargo clippy --manifest-path bench/harness/Cargo.toml -- -D warnings
 
 # Keychain tests talk to a real Secret Service: a private session bus with a fresh,
 # unlocked gnome-keyring (its own data directory, so no personal keyring is touched or
