@@ -5,54 +5,10 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A child killed with its whole process group when dropped.
-pub struct Reaped {
-    child: Child,
-}
-
-impl Reaped {
-    pub fn spawn(name: &'static str, mut command: Command) -> Reaped {
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-        let child = command
-            .spawn()
-            .unwrap_or_else(|error| panic!("could not start {name}: {error}"));
-        Reaped { child }
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    pub fn child_mut(&mut self) -> &mut Child {
-        &mut self.child
-    }
-
-    pub fn has_exited(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(Some(_)))
-    }
-}
-
-fn group_alive(pgid: i32) -> bool {
-    unsafe { libc::kill(-pgid, 0) == 0 }
-}
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let pgid = self.child.id() as i32;
-        unsafe { libc::kill(-pgid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline && group_alive(pgid) {
-            let _ = self.child.try_wait();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        unsafe { libc::kill(-pgid, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
+pub use crate::process::Reaped;
 
 pub fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;

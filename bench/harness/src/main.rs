@@ -19,6 +19,10 @@ mod core_bench;
 mod desktop;
 mod fakes;
 mod mem_bench;
+// Children reaped with their process group, as in the end-to-end tests.
+#[allow(dead_code)]
+#[path = "../../../tests/support/process.rs"]
+mod process;
 mod report;
 mod start_bench;
 mod stats;

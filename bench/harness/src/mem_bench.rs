@@ -236,7 +236,7 @@ fn measure(
         .stderr(std::fs::File::create(session.root().join("app-stderr.log")).unwrap());
     let started = Instant::now();
     let mut app = Reaped::spawn("app", command);
-    let pid = app.pid();
+    let pid = app.pgid() as u32;
     let deadline = started + Duration::from_secs(60);
     while !window_visible(&x.display, title) {
         if app.has_exited() || Instant::now() > deadline {
