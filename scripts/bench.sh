@@ -5,7 +5,7 @@
 # and .deb sizes, the IPC round trip in the page, the core's mediation overhead, speech
 # streaming and the voice relay. Publishes the figures to BENCHMARKS.md and bench/results/.
 #
-#   scripts/bench.sh               full run (about 35 minutes here, most of it building)
+#   scripts/bench.sh               full run (12-13 minutes here once dependencies are built)
 #   scripts/bench.sh --no-build    measure the binaries the last run built
 #   scripts/bench.sh --no-publish  leave BENCHMARKS.md and bench/results/ alone (results go
 #                                  to artifacts/bench-results/ instead)
