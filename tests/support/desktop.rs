@@ -241,8 +241,11 @@ impl Desktop {
             .stdout(std::fs::File::create(self.root().join("driver-stdout.log")).unwrap())
             .stderr(std::fs::File::create(self.root().join("driver-stderr.log")).unwrap());
         self.processes.push(Reaped::spawn("tauri-driver", command));
+        // tauri-driver listens before its native driver does, and drops requests until then
+        // (tauri-apps/tauri#15156): wait for both.
         wait_until("tauri-driver", Duration::from_secs(15), || {
             TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && TcpStream::connect(("127.0.0.1", native_port)).is_ok()
         });
         self.driver_url = format!("http://127.0.0.1:{port}");
     }
