@@ -74,9 +74,7 @@ if [ "$build" = 1 ]; then
   build_ui
   # Builds run at low priority (the machine may be shared); measurements do not.
   say "Release build of Serene and its .deb (as scripts/release-check.sh builds it)"
-  "$TAURI_CLI" signer generate --ci -p "" -w "$work/update.key" >/dev/null
-  TAURI_SIGNING_PRIVATE_KEY="$(cat "$work/update.key")" TAURI_SIGNING_PRIVATE_KEY_PASSWORD="" \
-    nice -n 10 "$TAURI_CLI" build --ci --bundles deb
+  build_release_deb "$work" nice -n 10
   say "Release build of the hello-world baseline and its .deb"
   (cd bench/hello && nice -n 10 "$TAURI_CLI" build --ci --bundles deb)
   say "Release build of the benchmark harness"

@@ -77,6 +77,16 @@ install_tauri_cli() {
   export TAURI_CLI
 }
 
+# The release .deb as a release builds it, its updater artifact signed with a throwaway key
+# made in the folder $1 (never kept). Any further arguments prefix the build (e.g. nice).
+build_release_deb() {
+  local keys="$1"
+  shift
+  "$TAURI_CLI" signer generate --ci -p "" -w "$keys/update.key" >/dev/null
+  TAURI_SIGNING_PRIVATE_KEY="$(cat "$keys/update.key")" TAURI_SIGNING_PRIVATE_KEY_PASSWORD="" \
+    "$@" "$TAURI_CLI" build --ci --bundles deb
+}
+
 build_ui() {
   say "Building the UI"
   cd "$REPO/ui"

@@ -22,12 +22,9 @@ trap cleanup EXIT
 build_ui
 install_tauri_cli
 version="$(node -p "require('./tauri.conf.json').version")"
-tauri="$TAURI_CLI"
 
 say "Release build of the .deb (signed with a throwaway update key)"
-"$tauri" signer generate --ci -p "" -w "$work/update.key" >/dev/null
-TAURI_SIGNING_PRIVATE_KEY="$(cat "$work/update.key")" TAURI_SIGNING_PRIVATE_KEY_PASSWORD="" \
-  "$tauri" build --ci --bundles deb
+build_release_deb "$work"
 bundle_dir="$CARGO_TARGET_DIR/release/bundle/deb"
 deb="$bundle_dir/Serene_${version}_amd64.deb"
 [ -f "$deb" ] || die "no .deb at $deb"

@@ -135,7 +135,8 @@ impl<S: SecretStore> Vault<S> {
     /// saved before is still there: the keychain replaces an item in one step.
     pub fn set(&self, provider: Provider, key: &Sensitive<String>) -> Result<KeyStatus> {
         api_key::check_format(provider, key.expose())?;
-        self.forget(provider);
+        // A failed write leaves the old key in the keychain, and in memory; the status read
+        // after a write that worked remembers the new one.
         self.store.write(provider.key_account(), key)?;
         tracing::info!(provider = provider.display_name(), "API key saved");
         self.status(provider)
@@ -330,8 +331,6 @@ fn classify_platform(detail: &str) -> StoreFault {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-    use std::sync::Mutex;
 
     const GOOD: &str = "sk_fake0000test0000key0000not0000real0000value000";
     const OTHER: &str = "sk_fake1111test1111key1111not1111real1111other9999";
