@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod error;
 pub mod gateway;
 pub mod logging;
+pub mod media;
 pub mod navigation;
 pub mod policy;
 pub mod privacy;

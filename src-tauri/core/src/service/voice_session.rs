@@ -131,6 +131,20 @@ impl<S: SecretStore> Service<S> {
             .is_some_and(|running| running.relay.is_running())
     }
 
+    /// What is running, in the terms of the camera and microphone rule
+    /// ([`crate::media::decide`]): every platform's permission handler asks this.
+    pub fn media_state(&self) -> crate::media::Running {
+        if self.voice_session_running() {
+            return crate::media::Running::Voice;
+        }
+        match self.active_session() {
+            Some(active) => crate::media::Running::Video {
+                room: active.room_url,
+            },
+            None => crate::media::Running::Nothing,
+        }
+    }
+
     /// When the running voice session will be ended by the core, if one runs.
     pub fn voice_session_ends_at(&self) -> Option<u64> {
         self.voice_slot().as_ref().map(|running| running.ends_at)
