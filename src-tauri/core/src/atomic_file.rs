@@ -5,9 +5,17 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// Writes atomically into one of Serene's own folders, creating it private (0700).
 pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     crate::logging::create_private_dir(dir)?;
+    write_private_file(path, contents)
+}
+
+/// Writes a private (0600) file atomically into a folder that must already exist, and
+/// leaves that folder's permissions alone (an export into a folder the person chose).
+pub fn write_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
     let temp = temp_path(path);
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -77,6 +85,28 @@ mod tests {
                 0o600
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_written_into_someone_elses_folder_leaves_the_folder_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let chosen = dir.path().join("Documents");
+        fs::create_dir(&chosen).unwrap();
+        fs::set_permissions(&chosen, fs::Permissions::from_mode(0o755)).unwrap();
+        let path = chosen.join("serene-export.json");
+        write_private_file(&path, b"{}").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"{}");
+        assert_eq!(
+            fs::metadata(&chosen).unwrap().permissions().mode() & 0o777,
+            0o755,
+            "the chosen folder's permissions changed"
+        );
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]
