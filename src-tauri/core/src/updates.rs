@@ -129,13 +129,7 @@ pub fn check_download_url(url: &Url, test_origin: Option<&Url>) -> Result<(), Re
 /// Release notes as plain text of bounded length, without control characters other than
 /// line breaks.
 pub fn notes_for_display(raw: Option<&str>) -> String {
-    let cleaned: String = raw
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| *c == '\n' || !c.is_control())
-        .take(MAX_NOTES_CHARS)
-        .collect();
-    cleaned.trim().to_string()
+    crate::policy::text::for_display(raw.unwrap_or_default(), MAX_NOTES_CHARS)
 }
 
 /// What the person sees when an update is available.
@@ -238,7 +232,14 @@ mod tests {
     #[test]
     fn notes_are_plain_bounded_text() {
         let long = "a".repeat(MAX_NOTES_CHARS + 10);
-        assert_eq!(notes_for_display(Some(&long)).len(), MAX_NOTES_CHARS);
+        assert_eq!(
+            notes_for_display(Some(&long)).chars().count(),
+            MAX_NOTES_CHARS
+        );
+        assert_eq!(
+            notes_for_display(Some("Safe \u{202E}txt.exe\u{200B}")),
+            "Safe txt.exe"
+        );
         assert_eq!(
             notes_for_display(Some("Fixes\n\u{1b}[31mred\u{7}")),
             "Fixes\n[31mred"

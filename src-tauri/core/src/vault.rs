@@ -5,7 +5,7 @@
 //! toward the request signer; nothing here returns or logs one.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -19,7 +19,7 @@ use crate::sensitive::Sensitive;
 pub const SERVICE: &str = "app.serene.desktop";
 
 /// Where secrets live. The real one is [`Keychain`]; tests may inject faults.
-pub trait SecretStore: Send + Sync {
+pub trait SecretStore: Send + Sync + 'static {
     fn read(&self, account: &str) -> Result<Option<Sensitive<String>>, StoreFault>;
     fn write(&self, account: &str, secret: &Sensitive<String>) -> Result<(), StoreFault>;
     fn delete(&self, account: &str) -> Result<(), StoreFault>;
@@ -112,8 +112,9 @@ struct Remembered {
 
 pub struct Vault<S: SecretStore> {
     store: S,
-    /// Keys lately read, zeroised when replaced, expired, removed or forgotten.
-    remembered: Mutex<HashMap<Provider, Remembered>>,
+    /// Keys lately read, zeroised when replaced, expired, removed or forgotten. Shared with
+    /// the timer that drops each one when its reuse period ends, used or not.
+    remembered: Arc<Mutex<HashMap<Provider, Remembered>>>,
     reuse: Duration,
 }
 
@@ -126,7 +127,7 @@ impl<S: SecretStore> Vault<S> {
     pub fn with_reuse(store: S, reuse: Duration) -> Self {
         Self {
             store,
-            remembered: Mutex::new(HashMap::new()),
+            remembered: Arc::new(Mutex::new(HashMap::new())),
             reuse,
         }
     }
@@ -197,7 +198,7 @@ impl<S: SecretStore> Vault<S> {
         let read = self.store.read(provider.key_account());
         let mut remembered = self.remembered();
         match &read {
-            Ok(Some(key)) => {
+            Ok(Some(key)) if !self.reuse.is_zero() => {
                 remembered.insert(
                     provider,
                     Remembered {
@@ -205,8 +206,9 @@ impl<S: SecretStore> Vault<S> {
                         read_at: Instant::now(),
                     },
                 );
+                expire_later(Arc::downgrade(&self.remembered), self.reuse);
             }
-            Ok(None) | Err(_) => {
+            Ok(_) | Err(_) => {
                 remembered.remove(&provider);
             }
         }
@@ -226,7 +228,28 @@ impl<S: SecretStore> Vault<S> {
     }
 }
 
-fn last_four(key: &str) -> String {
+/// Drops (and so zeroises) the keys whose reuse period has ended, once it has, even if
+/// Serene sits idle and never asks for a key again. The thread holds no key and ends with
+/// the vault.
+fn expire_later(remembered: Weak<Mutex<HashMap<Provider, Remembered>>>, reuse: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("serene-key-expiry".into())
+        .spawn(move || {
+            std::thread::sleep(reuse);
+            if let Some(remembered) = remembered.upgrade() {
+                remembered
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .retain(|_, entry| entry.read_at.elapsed() < reuse);
+            }
+        });
+    if spawned.is_err() {
+        tracing::warn!("could not start the key expiry timer");
+    }
+}
+
+/// The last four characters of a key: all a person (or a dialog) is ever shown of it.
+pub fn last_four(key: &str) -> String {
     let start = key.len().saturating_sub(4);
     key.get(start..).unwrap_or_default().to_string()
 }
@@ -448,6 +471,18 @@ mod tests {
             vault.store.reads(),
             before + 2,
             "a missing key is not remembered"
+        );
+    }
+
+    #[test]
+    fn a_remembered_key_is_dropped_when_its_time_ends_even_if_never_asked_for_again() {
+        let vault = Vault::with_reuse(FlakyStore::default(), Duration::from_millis(50));
+        vault.set(Provider::Tavus, &key(GOOD)).unwrap();
+        assert_eq!(vault.remembered.lock().unwrap().len(), 1);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            vault.remembered.lock().unwrap().is_empty(),
+            "the key outlived its reuse period in memory"
         );
     }
 

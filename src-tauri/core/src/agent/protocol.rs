@@ -136,10 +136,7 @@ pub(crate) fn parse(text: &str) -> Result<Inbound, ProtocolViolation> {
 
 /// Drops control characters (keeping newlines) and caps the length in characters.
 fn sanitise(text: &str, max_chars: usize) -> String {
-    text.chars()
-        .filter(|c| *c == '\n' || !c.is_control())
-        .take(max_chars)
-        .collect()
+    crate::policy::text::for_display(text, max_chars)
 }
 
 /// Sent once, right after the socket opens, as the official SDKs do; no overrides.
@@ -224,8 +221,9 @@ mod tests {
     #[test]
     fn text_is_sanitised_and_capped() {
         assert_eq!(
-            sanitise("a\u{0007}b\r\nc\u{200B}\td", 100),
-            "ab\nc\u{200B}d"
+            sanitise("a\u{0007}b\r\nc\u{200B}\u{202E}\td", 100),
+            "ab\ncd",
+            "controls, zero-width and bidirectional characters are removed"
         );
         let long = "é".repeat(MAX_TEXT_CHARS + 10);
         let text = parse(

@@ -329,10 +329,7 @@ impl Gateway {
         if !call.query.is_empty() {
             url.query_pairs_mut().extend_pairs(call.query.iter());
         }
-        let mut auth = HeaderValue::from_str(key.expose()).map_err(|_| {
-            Error::invalid_input("The saved key has characters a key never has. Add it again.")
-        })?;
-        auth.set_sensitive(true);
+        let auth = key_header(key)?;
         let header = match provider {
             Provider::Tavus => "x-api-key",
             Provider::ElevenLabs => "xi-api-key",
@@ -451,4 +448,39 @@ fn log_outcome(
 
 fn correlation_id() -> String {
     format!("{:016x}", fastrand::u64(..))
+}
+
+/// The key as a header value that is marked sensitive (kept out of debug output and HTTP/2
+/// header compression tables) and whose bytes are zeroised when the request that carries
+/// it is dropped. Copies the HTTP stack makes while writing the request are its own.
+pub(crate) fn key_header(key: &Sensitive<String>) -> Result<HeaderValue> {
+    let owned = zeroize::Zeroizing::new(key.expose().as_bytes().to_vec());
+    let mut value = HeaderValue::from_maybe_shared(Bytes::from_owner(ZeroizingBytes(owned)))
+        .map_err(|_| {
+            Error::invalid_input("The saved key has characters a key never has. Add it again.")
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+struct ZeroizingBytes(zeroize::Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for ZeroizingBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod key_header_tests {
+    use super::*;
+
+    #[test]
+    fn the_key_header_is_sensitive_and_refuses_what_no_key_contains() {
+        let value = key_header(&Sensitive::new("sk_fake_key_1234".to_string())).unwrap();
+        assert!(value.is_sensitive());
+        assert_eq!(value.as_bytes(), b"sk_fake_key_1234");
+        assert!(format!("{value:?}").contains("Sensitive"));
+        assert!(key_header(&Sensitive::new("bad\nkey".to_string())).is_err());
+    }
 }

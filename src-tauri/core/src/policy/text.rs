@@ -35,6 +35,30 @@ pub fn sanitize(field: Field, input: &str) -> Result<String> {
     Ok(trimmed.to_string())
 }
 
+/// Text from a provider (a replica, persona, voice or agent name, a transcript, release
+/// notes) made safe to show: control characters (but line breaks), bidirectional controls
+/// and zero-width characters removed, so no name can reorder or hide what is around it;
+/// normalised; and cut to `max_chars`, since nothing upstream bounds it.
+pub fn for_display(input: &str, max_chars: usize) -> String {
+    let cleaned: String = input
+        .chars()
+        .filter(|c| *c == '\n' || !(c.is_control() || is_invisible_format(*c) || is_bidi_mark(*c)))
+        .nfc()
+        .collect();
+    let trimmed = cleaned.trim();
+    if trimmed.chars().count() <= max_chars {
+        return trimmed.to_string();
+    }
+    let mut cut: String = trimmed.chars().take(max_chars.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Arabic letter mark and Mongolian vowel separator: also invisible direction controls.
+fn is_bidi_mark(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{180E}')
+}
+
 /// Bidirectional overrides and zero-width characters: invisible, and used to disguise text.
 fn is_invisible_format(c: char) -> bool {
     matches!(c,
@@ -54,6 +78,21 @@ fn capitalise(label: &str) -> String {
 mod tests {
     use super::*;
     use crate::ErrorCode;
+
+    #[test]
+    fn provider_text_loses_every_hidden_control_and_is_capped() {
+        let name = "Anna\u{202E}gnp.exe\u{200B}\u{2066}x\u{2069}\u{061C}\u{FEFF}\u{1b}[31m";
+        assert_eq!(for_display(name, 80), "Annagnp.exex[31m");
+        let long = "é".repeat(100);
+        let shown = for_display(&long, 10);
+        assert_eq!(shown.chars().count(), 10);
+        assert!(shown.ends_with('…'));
+        assert_eq!(
+            for_display("  line one\nline two  ", 80),
+            "line one\nline two"
+        );
+        assert_eq!(for_display("e\u{301}", 80), "é", "composed");
+    }
 
     const TOPIC: Field = Field {
         label: "what you'd like to talk about",
