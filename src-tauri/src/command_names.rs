@@ -13,6 +13,7 @@ pub const COMMANDS: &[&str] = &[
     "list_models",
     "get_settings",
     "update_settings",
+    "spending_budgets",
     "get_consent",
     "give_consent",
     "withdraw_consent",

@@ -2,6 +2,7 @@
 
 mod command_names;
 mod commands;
+mod confirm_dialog;
 mod external;
 mod permissions;
 mod session_window;
@@ -39,6 +40,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::catalogue::list_models,
             commands::settings::get_settings,
             commands::settings::update_settings,
+            commands::settings::spending_budgets,
             commands::privacy::get_consent,
             commands::privacy::give_consent,
             commands::privacy::withdraw_consent,
@@ -74,6 +76,9 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
     let service = opening
         .join()
         .map_err(|_| tauri::Error::Io(std::io::Error::other("the core failed to start")))??;
+    service.set_confirmer(std::sync::Arc::new(confirm_dialog::NativeConfirmer::new(
+        app.handle().clone(),
+    )));
     app.manage(service);
     app.manage(updates::UpdateState::default());
     end_sessions_left_open(app.handle());

@@ -231,6 +231,9 @@ impl Desktop {
             // Software rendering: Xvfb has no GPU.
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            // The person agrees in Serene's native confirmation dialogs, which WebDriver
+            // cannot reach; a test that wants a refusal sets SERENE_TEST_CONFIRM itself.
+            .env("SERENE_TEST_CONFIRM", "accept")
             .envs(app_env.iter().map(|(key, value)| (*key, value.as_str())))
             .args([
                 "--port",

@@ -131,7 +131,8 @@ fn dirs(root: &std::path::Path) -> LocalDirs {
 }
 
 async fn ready_service<S: SecretStore>(store: S, url: &str, root: &std::path::Path) -> Service<S> {
-    let service = Service::new(store, gateway(url), dirs(root));
+    let service = Service::new(store, gateway(url), dirs(root))
+        .confirming_with(serene_core::confirm::AcceptAll);
     service
         .set_key(
             Provider::ElevenLabs,
@@ -141,6 +142,7 @@ async fn ready_service<S: SecretStore>(store: S, url: &str, root: &std::path::Pa
         .expect("the key is saved");
     service
         .update_settings(serde_json::from_value(json!({ "elevenlabsVoiceId": VOICE })).unwrap())
+        .await
         .expect("the voice is saved");
     service
 }
@@ -535,12 +537,14 @@ async fn startup(options: &Options, root: &std::path::Path) -> Value {
             let started = Instant::now();
             let service = if options.keychain {
                 let service =
-                    Service::new(Keychain::with_service(&service_name), gateway, dirs(&dir));
+                    Service::new(Keychain::with_service(&service_name), gateway, dirs(&dir))
+                        .confirming_with(serene_core::confirm::AcceptAll);
                 let took = started.elapsed();
                 drop(service);
                 took
             } else {
-                let service = Service::new(MemoryStore::default(), gateway, dirs(&dir));
+                let service = Service::new(MemoryStore::default(), gateway, dirs(&dir))
+                    .confirming_with(serene_core::confirm::AcceptAll);
                 let took = started.elapsed();
                 drop(service);
                 took

@@ -58,6 +58,13 @@ pub enum ErrorCode {
     UpdateRefused,
     /// Waits until the running session ends (updates never interrupt a session).
     SessionInProgress,
+    /// The person did not confirm a change in Serene's own (native) dialog; nothing changed.
+    NotConfirmed,
+    /// A daily spending limit the person set (speech characters, session minutes) is
+    /// reached, or one request is larger than a single request may be.
+    SpendingLimit,
+    /// The saved key has not passed a live check with its provider yet.
+    KeyNotVerified,
     /// Something unexpected inside Serene; details are in the log, not in the message.
     Internal,
 }

@@ -6,10 +6,12 @@
 pub mod agent;
 pub mod api_key;
 pub mod atomic_file;
+pub mod confirm;
 pub mod crisis;
 pub mod endpoints;
 pub mod error;
 pub mod gateway;
+pub mod hardening;
 pub mod logging;
 pub mod media;
 pub mod navigation;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic_file;
+use crate::confirm::Change;
 use crate::error::{Error, Result};
 use crate::gateway::ids::check_id;
 use crate::privacy::sealed::{OpenFailure, Sealer};
@@ -58,6 +59,30 @@ pub struct Settings {
     /// Look for updates when Serene starts.
     #[serde(default = "default_true")]
     pub check_updates_automatically: bool,
+    /// The most ElevenLabs characters Serene may spend on speech in a day.
+    #[serde(default = "default_speech_characters")]
+    pub daily_speech_characters: u32,
+    /// The most Tavus video minutes Serene may start in a day.
+    #[serde(default = "default_session_minutes")]
+    pub daily_video_minutes: u32,
+    /// The most ElevenLabs voice-conversation minutes Serene may start in a day.
+    #[serde(default = "default_session_minutes")]
+    pub daily_voice_minutes: u32,
+}
+
+/// Enough for several guided exercises a day (the longest is about 2,000 characters).
+pub const DEFAULT_DAILY_SPEECH_CHARACTERS: u32 = 10_000;
+/// One hour-long session, or several shorter ones.
+pub const DEFAULT_DAILY_SESSION_MINUTES: u32 = 60;
+pub const MAX_DAILY_SPEECH_CHARACTERS: u32 = 1_000_000;
+pub const MAX_DAILY_SESSION_MINUTES: u32 = 24 * 60;
+
+fn default_speech_characters() -> u32 {
+    DEFAULT_DAILY_SPEECH_CHARACTERS
+}
+
+fn default_session_minutes() -> u32 {
+    DEFAULT_DAILY_SESSION_MINUTES
 }
 
 fn default_true() -> bool {
@@ -107,6 +132,20 @@ impl Default for Settings {
             session_language: default_language(),
             update_channel: Channel::Stable,
             check_updates_automatically: true,
+            daily_speech_characters: DEFAULT_DAILY_SPEECH_CHARACTERS,
+            daily_video_minutes: DEFAULT_DAILY_SESSION_MINUTES,
+            daily_voice_minutes: DEFAULT_DAILY_SESSION_MINUTES,
+        }
+    }
+}
+
+impl Settings {
+    /// What Serene uses when settings it had saved are missing, damaged or rolled back:
+    /// the most private choices, so nothing is sent that the person had kept back.
+    pub fn most_private() -> Self {
+        Self {
+            anonymous_sessions: true,
+            ..Self::default()
         }
     }
 }
@@ -125,6 +164,9 @@ pub struct SettingsPatch {
     pub session_language: Option<String>,
     pub update_channel: Option<Channel>,
     pub check_updates_automatically: Option<bool>,
+    pub daily_speech_characters: Option<u32>,
+    pub daily_video_minutes: Option<u32>,
+    pub daily_voice_minutes: Option<u32>,
 }
 
 impl SettingsPatch {
@@ -168,6 +210,23 @@ impl Settings {
                 "That session language is not offered.",
             ));
         }
+        if patch
+            .daily_speech_characters
+            .is_some_and(|n| !(1..=MAX_DAILY_SPEECH_CHARACTERS).contains(&n))
+        {
+            return Err(Error::invalid_input(format!(
+                "The daily speech limit is 1 to {MAX_DAILY_SPEECH_CHARACTERS} characters."
+            )));
+        }
+        if [patch.daily_video_minutes, patch.daily_voice_minutes]
+            .iter()
+            .flatten()
+            .any(|n| !(1..=MAX_DAILY_SESSION_MINUTES).contains(n))
+        {
+            return Err(Error::invalid_input(format!(
+                "A daily session limit is 1 to {MAX_DAILY_SESSION_MINUTES} minutes."
+            )));
+        }
         let choose = |slot: &mut Option<String>, value: Option<String>| {
             if let Some(id) = value {
                 *slot = (!id.is_empty()).then_some(id);
@@ -193,8 +252,80 @@ impl Settings {
         if let Some(automatic) = patch.check_updates_automatically {
             self.check_updates_automatically = automatic;
         }
+        if let Some(n) = patch.daily_speech_characters {
+            self.daily_speech_characters = n;
+        }
+        if let Some(n) = patch.daily_video_minutes {
+            self.daily_video_minutes = n;
+        }
+        if let Some(n) = patch.daily_voice_minutes {
+            self.daily_voice_minutes = n;
+        }
         Ok(())
     }
+}
+
+/// The changes between two settings that the person must confirm outside the page: whose
+/// AI companion or agent is used (a first replica or persona is the person's own setup,
+/// but any agent id, being typed, could name someone else's agent), turning anonymous
+/// sessions off, and raising a spending limit.
+pub fn changes_to_confirm(current: &Settings, next: &Settings) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let choices = [
+        (
+            "replica",
+            &current.tavus_replica_id,
+            &next.tavus_replica_id,
+            false,
+        ),
+        (
+            "persona",
+            &current.tavus_persona_id,
+            &next.tavus_persona_id,
+            false,
+        ),
+        (
+            "ElevenLabs agent",
+            &current.elevenlabs_agent_id,
+            &next.elevenlabs_agent_id,
+            true,
+        ),
+    ];
+    for (what, from, to, first_too) in choices {
+        if from != to && (first_too || from.is_some()) {
+            changes.push(Change::UseAccountChoice {
+                what,
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+    }
+    if current.anonymous_sessions && !next.anonymous_sessions {
+        changes.push(Change::AnonymousSessionsOff);
+    }
+    let limits = [
+        (
+            "speech characters",
+            current.daily_speech_characters,
+            next.daily_speech_characters,
+        ),
+        (
+            "video minutes",
+            current.daily_video_minutes,
+            next.daily_video_minutes,
+        ),
+        (
+            "voice minutes",
+            current.daily_voice_minutes,
+            next.daily_voice_minutes,
+        ),
+    ];
+    for (what, from, to) in limits {
+        if to > from {
+            changes.push(Change::RaiseSpendingLimit { what, from, to });
+        }
+    }
+    changes
 }
 
 /// What happened when the settings were loaded, for the UI to tell the person.
@@ -235,6 +366,15 @@ impl SettingsFile {
             );
         };
         let problem = match sealer.read_json::<Settings>(&self.path, PURPOSE) {
+            Ok(None) if sealer.was_written(PURPOSE) => {
+                tracing::warn!("the settings file is missing");
+                return (
+                    Settings::most_private(),
+                    Some(LoadNotice {
+                        message: "Serene's settings file is missing, so the most private choices are in use (anonymous sessions on). Please check your settings.".into(),
+                    }),
+                );
+            }
             Ok(None) => return (Settings::default(), None),
             Ok(Some(settings)) if settings.schema_version == SCHEMA_VERSION => {
                 return (settings, None)
@@ -244,16 +384,17 @@ impl SettingsFile {
                 "could not be unlocked (it was changed, or the key that protects it is gone)"
             }
             Err(OpenFailure::Malformed) => "is damaged",
+            Err(OpenFailure::RolledBack) => "is an older copy than the one Serene last saved",
         };
         let kept = atomic_file::set_aside(&self.path);
         tracing::warn!(problem, kept = ?kept.as_ref().ok(), "settings file set aside");
         let message = format!(
-            "Serene's settings file {problem}, so it was set aside{} and defaults are in use. Your API keys are safe in your keychain.",
+            "Serene's settings file {problem}, so it was set aside{} and the most private choices are in use (anonymous sessions on). Your API keys are safe in your keychain.",
             kept.ok()
                 .and_then(|aside| aside.file_name().and_then(|n| n.to_str()).map(|n| format!(" as {n}")))
                 .unwrap_or_default()
         );
-        (Settings::default(), Some(LoadNotice { message }))
+        (Settings::most_private(), Some(LoadNotice { message }))
     }
 
     pub fn save(&self, sealer: &Sealer, settings: &Settings) -> Result<()> {
@@ -305,7 +446,7 @@ mod tests {
         let file = SettingsFile::in_dir(dir.path());
         std::fs::write(file.path(), b"{\"schemaVersion\": 1, \"tavusRep").unwrap();
         let (settings, notice) = file.load(Some(&sealer(1)));
-        assert_eq!(settings, Settings::default());
+        assert_eq!(settings, Settings::most_private());
         assert!(notice.unwrap().message.contains("set aside"));
         assert!(!file.path().exists());
         let kept: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -318,7 +459,7 @@ mod tests {
         let file = SettingsFile::in_dir(dir.path());
         file.save(&sealer(1), &Settings::default()).unwrap();
         let (settings, notice) = file.load(Some(&sealer(2)));
-        assert_eq!(settings, Settings::default());
+        assert_eq!(settings, Settings::most_private());
         assert!(notice.unwrap().message.contains("key that protects it"));
     }
 
@@ -339,8 +480,60 @@ mod tests {
         };
         file.save(&sealer(1), &newer).unwrap();
         let (settings, notice) = file.load(Some(&sealer(1)));
-        assert_eq!(settings, Settings::default());
+        assert_eq!(settings, Settings::most_private());
         assert!(notice.unwrap().message.contains("newer"));
+    }
+
+    #[derive(Default)]
+    struct Book(std::sync::Mutex<u64>);
+
+    impl crate::privacy::sealed::VersionBook for Book {
+        fn latest(&self, _: &str) -> u64 {
+            *self.0.lock().unwrap()
+        }
+        fn record(&self, _: &str, version: u64) -> Result<()> {
+            *self.0.lock().unwrap() = version;
+            Ok(())
+        }
+    }
+
+    fn versioned() -> Sealer {
+        sealer(1).with_versions(std::sync::Arc::new(Book::default()))
+    }
+
+    #[test]
+    fn a_deleted_settings_file_means_the_most_private_choices_and_a_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::in_dir(dir.path());
+        let sealer = versioned();
+        let chosen = Settings {
+            anonymous_sessions: false,
+            tavus_replica_id: Some("r1".into()),
+            ..Default::default()
+        };
+        file.save(&sealer, &chosen).unwrap();
+        std::fs::remove_file(file.path()).unwrap();
+        let (settings, notice) = file.load(Some(&sealer));
+        assert!(settings.anonymous_sessions);
+        assert!(notice.unwrap().message.contains("missing"));
+    }
+
+    #[test]
+    fn an_older_settings_file_put_back_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::in_dir(dir.path());
+        let sealer = versioned();
+        let private = Settings {
+            anonymous_sessions: true,
+            ..Default::default()
+        };
+        file.save(&sealer, &Settings::default()).unwrap();
+        let older = std::fs::read(file.path()).unwrap();
+        file.save(&sealer, &private).unwrap();
+        std::fs::write(file.path(), older).unwrap();
+        let (settings, notice) = file.load(Some(&sealer));
+        assert_eq!(settings, Settings::most_private());
+        assert!(notice.unwrap().message.contains("older copy"));
     }
 
     #[test]

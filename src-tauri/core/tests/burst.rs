@@ -64,7 +64,9 @@ fn service(server: &MockServer, dir: &std::path::Path) -> Arc<Service<MemoryStor
     store
         .write(Provider::ElevenLabs.key_account(), &key(ELEVEN_KEY))
         .unwrap();
-    Arc::new(Service::new(store, gateway, dirs(dir)))
+    Arc::new(
+        Service::new(store, gateway, dirs(dir)).confirming_with(serene_core::confirm::AcceptAll),
+    )
 }
 
 async fn requests_to(server: &MockServer, route: &str) -> usize {

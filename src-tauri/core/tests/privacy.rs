@@ -22,6 +22,7 @@ fn service(server_uri: &str, root: &Path) -> Service<MemoryStore> {
         gateway(server_uri, server_uri),
         dirs(root),
     )
+    .confirming_with(serene_core::confirm::AcceptAll)
 }
 
 fn kinds(service: &Service<MemoryStore>) -> Vec<String> {
@@ -59,12 +60,18 @@ async fn consent_is_versioned_and_can_be_withdrawn() {
 #[tokio::test]
 async fn key_events_are_audited_and_the_chain_verifies() {
     let root = tempfile::tempdir().unwrap();
-    let s = service("http://127.0.0.1:9", root.path());
+    let checks = MockServer::start().await;
+    support::mount_key_checks(&checks).await;
+    let s = service(&checks.uri(), root.path());
     s.set_key(Provider::Tavus, &key(TAVUS_KEY)).await.unwrap();
-    s.remove_key(Provider::Tavus).unwrap();
+    s.remove_key(Provider::Tavus).await.unwrap();
     let audit = s.audit().unwrap();
     assert!(audit.check.intact, "{:?}", audit.check);
-    assert_eq!(kinds(&s), ["key_saved", "key_removed"]);
+    assert_eq!(
+        kinds(&s),
+        ["key_saved", "key_checked", "key_removed"],
+        "a key is checked before it is saved, and the check is recorded"
+    );
     assert_eq!(
         audit.records[0].event,
         AuditEvent::KeyRemoved {
@@ -97,12 +104,15 @@ async fn tampering_shows_in_the_service_view() {
 #[tokio::test]
 async fn export_is_complete_and_free_of_secrets() {
     let root = tempfile::tempdir().unwrap();
-    let s = service("http://127.0.0.1:9", root.path());
+    let checks = MockServer::start().await;
+    support::mount_key_checks(&checks).await;
+    let s = service(&checks.uri(), root.path());
     s.give_consent(CONSENT_VERSION).unwrap();
     s.set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
         .await
         .unwrap();
     s.update_settings(serde_json::from_value(json!({"elevenlabsVoiceId": "v123"})).unwrap())
+        .await
         .unwrap();
     let document = s.export().unwrap();
     assert_eq!(document["settings"]["elevenlabsVoiceId"], "v123");
@@ -137,6 +147,7 @@ async fn delete_everything_removes_local_data_keys_and_remote_conversations() {
             .mount(&tavus)
             .await;
     }
+    support::mount_key_checks(&tavus).await;
     let root = tempfile::tempdir().unwrap();
     let s = service(&tavus.uri(), root.path());
     s.give_consent(CONSENT_VERSION).unwrap();
@@ -189,11 +200,26 @@ fn s_store_is_empty(s: &Service<MemoryStore>, account: &str) -> bool {
 #[tokio::test]
 async fn delete_everything_offline_says_what_it_could_not_do() {
     let root = tempfile::tempdir().unwrap();
+    let keychain = tempfile::tempdir().unwrap();
+    let store = || support::FileStore(keychain.path().join("keychain.json"));
+    // The key is saved (and checked) while Tavus answers; then Serene starts again with
+    // no way to reach it.
+    let tavus = MockServer::start().await;
+    support::mount_key_checks(&tavus).await;
+    Service::new(
+        store(),
+        gateway(&tavus.uri(), &tavus.uri()),
+        dirs(root.path()),
+    )
+    .confirming_with(serene_core::confirm::AcceptAll)
+    .set_key(Provider::Tavus, &key(TAVUS_KEY))
+    .await
+    .unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let s = service(&dead, root.path());
-    s.set_key(Provider::Tavus, &key(TAVUS_KEY)).await.unwrap();
+    let s = Service::new(store(), gateway(&dead, &dead), dirs(root.path()))
+        .confirming_with(serene_core::confirm::AcceptAll);
     s.journal_add(JournalEntry {
         conversation_id: "c9".into(),
         started_at: 1,
@@ -202,7 +228,10 @@ async fn delete_everything_offline_says_what_it_could_not_do() {
     .unwrap();
     let report = s.delete_everything().await;
     assert_eq!(report.not_done.len(), 1, "{report:?}");
-    assert!(report.not_done[0].contains("c9") && report.not_done[0].contains("internet"));
+    assert!(
+        report.not_done[0].contains("c9") && report.not_done[0].contains("internet"),
+        "{report:?}"
+    );
     assert!(serene_core::privacy::local::files_under(root.path()).is_empty());
 }
 
@@ -212,6 +241,7 @@ async fn a_lost_data_key_is_a_notice_not_a_crash() {
     let first = service("http://127.0.0.1:9", root.path());
     first
         .update_settings(serde_json::from_value(json!({"tavusReplicaId": "r1"})).unwrap())
+        .await
         .unwrap();
     // Same files, but the keychain was reset: the data key is gone.
     let second = service("http://127.0.0.1:9", root.path());
@@ -237,10 +267,12 @@ async fn local_limit_refusals_reach_the_audit_log() {
     let strict = serene_core::gateway::Gateway::with_limits(
         endpoints,
         support::limits(),
-        serene_core::policy::rate_limit::RollingWindow::new(1, std::time::Duration::from_secs(60)),
+        // One call for the key's live check before it is saved, one for the replicas.
+        serene_core::policy::rate_limit::RollingWindow::new(2, std::time::Duration::from_secs(60)),
     )
     .unwrap();
-    let s = Service::new(MemoryStore::default(), strict, dirs(root.path()));
+    let s = Service::new(MemoryStore::default(), strict, dirs(root.path()))
+        .confirming_with(serene_core::confirm::AcceptAll);
     s.set_key(Provider::Tavus, &key(TAVUS_KEY)).await.unwrap();
     s.replicas().await.unwrap();
     assert_eq!(s.personas().await.unwrap_err().code, ErrorCode::RateLimited);

@@ -24,16 +24,22 @@ fn open(root: &Path) -> Service<FileStore> {
         gateway("http://127.0.0.1:9", "http://127.0.0.1:9"),
         dirs(root),
     )
+    .confirming_with(serene_core::confirm::AcceptAll)
 }
 
 fn write_forever(root: &Path) -> ! {
     let service = open(root);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let mut i = 0u32;
     loop {
         i += 1;
         let patch = serde_json::from_value(json!({"auditRetentionDays": i % 300 + 1})).unwrap();
-        service.update_settings(patch).unwrap();
-        service.give_consent(CONSENT_VERSION).unwrap();
+        runtime.block_on(service.update_settings(patch)).unwrap();
+        // Consent is limited to 20 changes in 10 minutes; past that the record stays as
+        // last written, which is what the parent checks survived the kill.
+        let _ = service.give_consent(CONSENT_VERSION);
     }
 }
 

@@ -4,9 +4,11 @@
 mod support;
 
 use serde_json::json;
+use serene_core::confirm::RefuseAll;
 use serene_core::provider::Provider;
 use serene_core::service::Service;
 use serene_core::settings::SettingsPatch;
+use serene_core::vault::SecretStore;
 use serene_core::ErrorCode;
 use support::{dirs, gateway, key, MemoryStore, ELEVEN_KEY, TAVUS_KEY};
 use wiremock::matchers::{method, path, query_param};
@@ -18,6 +20,7 @@ async fn service(server: &MockServer, dir: &std::path::Path) -> Service<MemorySt
         gateway(&server.uri(), &server.uri()),
         dirs(dir),
     )
+    .confirming_with(serene_core::confirm::AcceptAll)
 }
 
 #[tokio::test]
@@ -60,14 +63,28 @@ async fn verify_records_the_outcome_and_a_replacement_is_checked_first() {
     );
 }
 
+fn invalid_eleven_key() -> ResponseTemplate {
+    ResponseTemplate::new(401).set_body_json(
+        json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
+    )
+}
+
+fn eleven_models() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!([]))
+}
+
 #[tokio::test]
-async fn a_rejected_key_is_remembered_as_such() {
+async fn a_key_that_stops_working_is_remembered_as_such() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/models"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(
-            json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
-        ))
+        .respond_with(eleven_models())
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(invalid_eleven_key())
         .mount(&server)
         .await;
     let dir = tempfile::tempdir().unwrap();
@@ -76,10 +93,164 @@ async fn a_rejected_key_is_remembered_as_such() {
         .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
         .await
         .unwrap();
+    service.require_verified(Provider::ElevenLabs).unwrap();
     let error = service.verify_key(Provider::ElevenLabs).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidKey);
     let view = service.key_view(Provider::ElevenLabs).unwrap();
     assert_eq!(view.last_check.unwrap().outcome, "invalid_key");
+    assert_eq!(
+        service
+            .require_verified(Provider::ElevenLabs)
+            .unwrap_err()
+            .code,
+        ErrorCode::KeyNotVerified,
+        "sessions must not start on a key that failed its check"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_first_key_is_never_stored() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(invalid_eleven_key())
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+    let error = service
+        .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidKey);
+    assert!(error.message.ends_with("The key was not saved."));
+    assert!(!service.key_view(Provider::ElevenLabs).unwrap().configured);
+    assert!(service
+        .store_for_tests()
+        .read(Provider::ElevenLabs.key_account())
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn account_changes_wait_for_the_persons_confirmation_outside_the_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(eleven_models())
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+    service
+        .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
+        .await
+        .unwrap();
+    service
+        .update_settings(SettingsPatch {
+            elevenlabs_agent_id: Some("agent_01jmine".into()),
+            anonymous_sessions: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    // From here on the person says no to every dialog.
+    service.set_confirmer(std::sync::Arc::new(RefuseAll));
+    let swap = "sk_fake9999test9999key9999not9999real9999other0000";
+    let refused = [
+        service
+            .set_key(Provider::ElevenLabs, &key(swap))
+            .await
+            .unwrap_err(),
+        service.remove_key(Provider::ElevenLabs).await.unwrap_err(),
+        service
+            .update_settings(SettingsPatch {
+                elevenlabs_agent_id: Some("agent_01jtheirs".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err(),
+        service
+            .update_settings(SettingsPatch {
+                anonymous_sessions: Some(false),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err(),
+        service
+            .update_settings(SettingsPatch {
+                daily_speech_characters: Some(1_000_000),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err(),
+    ];
+    for error in refused {
+        assert_eq!(error.code, ErrorCode::NotConfirmed, "{error:?}");
+    }
+    let view = service.key_view(Provider::ElevenLabs).unwrap();
+    assert_eq!(
+        view.last_four.as_deref(),
+        Some(&ELEVEN_KEY[ELEVEN_KEY.len() - 4..])
+    );
+    let settings = service.settings().settings;
+    assert_eq!(
+        settings.elevenlabs_agent_id.as_deref(),
+        Some("agent_01jmine")
+    );
+    assert!(settings.anonymous_sessions);
+    assert_eq!(
+        settings.daily_speech_characters,
+        serene_core::settings::DEFAULT_DAILY_SPEECH_CHARACTERS
+    );
+    // What needs no confirmation still works: lowering a limit, choosing a voice.
+    service
+        .update_settings(SettingsPatch {
+            daily_speech_characters: Some(500),
+            elevenlabs_voice_id: Some("21m00Tcm4TlvDq8ikWAM".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn consent_and_export_cannot_flood_the_audit_log_and_key_events_stay_visible() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(eleven_models())
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+    service
+        .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
+        .await
+        .unwrap();
+    let mut refused = 0;
+    for _ in 0..400 {
+        let outcome = service
+            .give_consent(serene_core::privacy::consent::CONSENT_VERSION)
+            .and_then(|_| service.withdraw_consent());
+        if let Err(error) = outcome {
+            assert_eq!(error.code, ErrorCode::RateLimited);
+            refused += 1;
+        }
+    }
+    assert!(refused > 350, "only {refused} of 400 refused");
+    let audit = service.audit().unwrap();
+    assert!(audit.check.intact);
+    assert!(
+        audit.records.len() < 40,
+        "{} records written by a flood",
+        audit.records.len()
+    );
+    assert!(audit.pinned.iter().any(|r| matches!(
+        r.event,
+        serene_core::privacy::audit::AuditEvent::KeySaved { .. }
+    )));
 }
 
 #[tokio::test]
@@ -177,6 +348,7 @@ async fn settings_changes_are_validated_and_saved() {
             elevenlabs_voice_id: Some("21m00Tcm4TlvDq8ikWAM".into()),
             ..Default::default()
         })
+        .await
         .unwrap();
     assert_eq!(
         view.settings.elevenlabs_voice_id.as_deref(),
@@ -187,6 +359,7 @@ async fn settings_changes_are_validated_and_saved() {
             tavus_persona_id: Some("p1/../../x".into()),
             ..Default::default()
         })
+        .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidInput);
     assert_eq!(service.settings().settings.tavus_persona_id, None);

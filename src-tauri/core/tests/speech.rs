@@ -38,7 +38,20 @@ async fn fake_stream(chunks: usize, chunk_size: usize, pace: Duration) -> (Strin
     let seen = Arc::new(Seen::default());
     let record = seen.clone();
     tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
+        // Every key is checked live before it is saved: answer that check (an account's
+        // model list), then serve the one speech stream.
+        let mut socket = loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut peek = [0u8; 16];
+            let n = socket.peek(&mut peek).await.unwrap();
+            if !peek[..n].starts_with(b"GET /v1/models") {
+                break socket;
+            }
+            let _ = socket.read(&mut [0u8; 4096]).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]")
+                .await;
+        };
         let mut raw = Vec::new();
         let mut buf = [0u8; 4096];
         let body_start = loop {
@@ -83,7 +96,8 @@ async fn fake_stream(chunks: usize, chunk_size: usize, pace: Duration) -> (Strin
 }
 
 async fn ready(url: &str, root: &std::path::Path) -> Service<MemoryStore> {
-    let service = Service::new(MemoryStore::default(), gateway(url, url), dirs(root));
+    let service = Service::new(MemoryStore::default(), gateway(url, url), dirs(root))
+        .confirming_with(serene_core::confirm::AcceptAll);
     service
         .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
         .await
@@ -92,6 +106,7 @@ async fn ready(url: &str, root: &std::path::Path) -> Service<MemoryStore> {
         .update_settings(
             serde_json::from_value(json!({"elevenlabsVoiceId": "21m00Tcm4TlvDq8ikWAM"})).unwrap(),
         )
+        .await
         .unwrap();
     service
 }
@@ -210,7 +225,8 @@ async fn nothing_is_spoken_without_a_voice_or_beyond_the_script() {
         MemoryStore::default(),
         gateway(&url, &url),
         dirs(root.path()),
-    );
+    )
+    .confirming_with(serene_core::confirm::AcceptAll);
     let err = service
         .speak(SpeechText::Preview {}, |_| true)
         .await
@@ -226,4 +242,55 @@ async fn nothing_is_spoken_without_a_voice_or_beyond_the_script() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(err.message.contains("Choose a voice"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn speech_stops_at_the_daily_budget_and_typed_text_at_its_cap() {
+    let (url, seen) = fake_stream(1, 16, Duration::ZERO).await;
+    let root = tempfile::tempdir().unwrap();
+    let service = ready(&url, root.path()).await;
+
+    let long = "a".repeat(serene_core::policy::budget::TYPED_SPEECH_MAX_CHARS + 1);
+    let err = service
+        .speak(SpeechText::Typed { text: long }, |_| true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SpendingLimit);
+
+    service
+        .update_settings(serde_json::from_value(json!({"dailySpeechCharacters": 100})).unwrap())
+        .await
+        .unwrap();
+    let err = service
+        .speak(step("body-scan", 1), |_| true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SpendingLimit, "{err:?}");
+    assert!(
+        err.message.contains("100 characters left"),
+        "{}",
+        err.message
+    );
+    assert!(
+        seen.request_head.lock().unwrap().is_empty(),
+        "a refused request reached ElevenLabs"
+    );
+    let budgets = service.budgets().unwrap();
+    assert_eq!(budgets.speech_characters.left, 100);
+    let audit = service.audit().unwrap();
+    assert!(audit.records.iter().any(|r| matches!(
+        &r.event,
+        serene_core::privacy::audit::AuditEvent::LimitRefused { limit } if limit == "daily_speech_characters"
+    )));
+
+    // What is spoken is counted, in characters.
+    service
+        .speak(SpeechText::Preview {}, |_| true)
+        .await
+        .unwrap();
+    let spent = 100 - service.budgets().unwrap().speech_characters.left;
+    assert_eq!(
+        spent as usize,
+        serene_core::voice::speech::PREVIEW_TEXT.chars().count()
+    );
 }

@@ -24,19 +24,23 @@ fn created(url: &str) -> ResponseTemplate {
 }
 
 async fn ready(server: &MockServer, root: &std::path::Path) -> Service<FileStore> {
+    support::mount_key_checks(server).await;
     let s = Service::new(
         FileStore(root.join("keychain.json")),
         gateway(&server.uri(), &server.uri()),
         dirs(root),
-    );
+    )
+    .confirming_with(serene_core::confirm::AcceptAll);
     s.give_consent(CONSENT_VERSION).unwrap();
     s.set_key(Provider::Tavus, &key(TAVUS_KEY)).await.unwrap();
     s.update_settings(
         serde_json::from_value(
-            json!({"tavusReplicaId": "r79e1c033f", "tavusPersonaId": "p5317866"}),
+            // A day's worth of minutes: these tests start many short sessions.
+            json!({"tavusReplicaId": "r79e1c033f", "tavusPersonaId": "p5317866", "dailyVideoMinutes": 1440}),
         )
         .unwrap(),
     )
+    .await
     .unwrap();
     s
 }
@@ -137,6 +141,7 @@ async fn anonymous_sessions_send_no_context() {
     let root = tempfile::tempdir().unwrap();
     let s = ready(&server, root.path()).await;
     s.update_settings(serde_json::from_value(json!({"anonymousSessions": true})).unwrap())
+        .await
         .unwrap();
     s.start_video(request("something private", 15))
         .await
@@ -210,7 +215,13 @@ async fn inputs_and_consent_are_checked_before_anything_is_created() {
         s.start_video(request("", 15)).await.unwrap_err().code,
         ErrorCode::NotAllowed
     );
-    assert!(server.received_requests().await.unwrap().is_empty());
+    // Nothing but the key's live check when it was saved.
+    assert!(server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.url.path() == "/v2/replicas"));
 }
 
 #[tokio::test]
@@ -257,7 +268,8 @@ async fn a_relaunch_ends_what_a_crash_left_open() {
         FileStore(root.path().join("keychain.json")),
         gateway(&server.uri(), &server.uri()),
         dirs(root.path()),
-    );
+    )
+    .confirming_with(serene_core::confirm::AcceptAll);
     assert_eq!(relaunched.open_sessions().len(), 1);
     assert_eq!(relaunched.end_journaled(EndReason::StartupCleanup).await, 1);
     assert!(relaunched.open_sessions().is_empty());

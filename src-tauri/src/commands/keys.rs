@@ -26,7 +26,7 @@ pub async fn remove_api_key(
     service: State<'_, Service>,
     provider: String,
 ) -> Result<KeyView, Error> {
-    service.remove_key(Provider::parse(&provider)?)
+    service.remove_key(Provider::parse(&provider)?).await
 }
 
 #[tauri::command]

@@ -63,7 +63,8 @@ pub async fn export_data<R: Runtime>(
         });
     };
     let text = serde_json::to_vec_pretty(&document).map_err(|_| Error::internal())?;
-    serene_core::atomic_file::write_private(&path, &text).map_err(|error| {
+    // Into the folder the person chose, as it is: its permissions are theirs, not ours.
+    serene_core::atomic_file::write_private_file(&path, &text).map_err(|error| {
         tracing::warn!(%error, "export could not be written");
         Error::new(
             ErrorCode::SystemUnavailable,
@@ -81,5 +82,8 @@ pub async fn export_data<R: Runtime>(
 
 #[tauri::command]
 pub async fn delete_everything(service: State<'_, Service>) -> Result<DeletionReport, Error> {
+    service
+        .confirm(&serene_core::confirm::Change::DeleteEverything)
+        .await?;
     Ok(service.delete_everything().await)
 }

@@ -1,6 +1,6 @@
 //! Non-secret settings.
 
-use serene_core::service::SettingsView;
+use serene_core::service::{Budgets, SettingsView};
 use serene_core::settings::SettingsPatch;
 use serene_core::Error;
 use tauri::State;
@@ -17,5 +17,12 @@ pub async fn update_settings(
     service: State<'_, Service>,
     patch: serde_json::Value,
 ) -> Result<SettingsView, Error> {
-    service.update_settings(SettingsPatch::from_json(patch)?)
+    service
+        .update_settings(SettingsPatch::from_json(patch)?)
+        .await
+}
+
+#[tauri::command]
+pub async fn spending_budgets(service: State<'_, Service>) -> Result<Budgets, Error> {
+    service.budgets()
 }

@@ -27,22 +27,33 @@ describe("KeyCard", () => {
     replies = {};
   });
 
-  it("saves a first key, checks it, and clears the field", async () => {
-    replies.set_api_key = async () => ({ provider: "tavus", configured: true, lastFour: "abcd" });
-    replies.verify_api_key = async () => ({
+  it("hands a key to the core, which checks it before saving, and clears the field", async () => {
+    replies.set_api_key = async () => ({
       provider: "tavus",
       configured: true,
       lastFour: "abcd",
       lastCheck: { checkedAt: 1, outcome: "verified" },
     });
-    render(KeyCard, props({ provider: "tavus", configured: false }));
+    const changes: unknown[] = [];
+    render(KeyCard, props({ provider: "tavus", configured: false }, (v: unknown) => changes.push(v)));
     const field = screen.getByLabelText("Tavus API key") as HTMLInputElement;
     expect(field.type).toBe("password");
     await fireEvent.input(field, { target: { value: "  tvsk_example_key_abcd  " } });
     await fireEvent.click(screen.getByRole("button", { name: "Save key" }));
-    await vi.waitFor(() => expect(calls.map((c) => c[0])).toContain("verify_api_key"));
-    expect(calls[0]).toEqual(["set_api_key", { provider: "tavus", key: "tvsk_example_key_abcd" }]);
+    await vi.waitFor(() => expect(changes.length).toBe(1));
+    expect(calls).toEqual([["set_api_key", { provider: "tavus", key: "tvsk_example_key_abcd" }]]);
     expect(field.value).toBe("");
+  });
+
+  it("shows why a key was not saved", async () => {
+    replies.set_api_key = async () => {
+      throw { code: "not_confirmed", message: "Nothing was changed: the change was not confirmed." };
+    };
+    replies.key_status = async () => ({ provider: "tavus", configured: false });
+    render(KeyCard, props({ provider: "tavus", configured: false }));
+    await fireEvent.input(screen.getByLabelText("Tavus API key"), { target: { value: "tvsk_example_key_abcd" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save key" }));
+    await vi.waitFor(() => expect(screen.getByRole("alert").textContent).toContain("not confirmed"));
   });
 
   it("asks for a key instead of sending an empty one", async () => {
@@ -52,10 +63,10 @@ describe("KeyCard", () => {
     expect(calls).toEqual([]);
   });
 
-  it("asks before removing a key", async () => {
+  it("leaves the removal's confirmation to the core's own dialog", async () => {
+    replies.remove_api_key = async () => ({ provider: "tavus", configured: false });
     render(KeyCard, props({ provider: "tavus", configured: true, lastFour: "abcd" }));
     await fireEvent.click(screen.getByRole("button", { name: "Remove key" }));
-    expect(calls).toEqual([]);
-    expect(screen.getByText("Remove your Tavus key?")).toBeTruthy();
+    await vi.waitFor(() => expect(calls).toEqual([["remove_api_key", { provider: "tavus" }]]));
   });
 });

@@ -39,6 +39,8 @@ export function describeEvent(record: AuditRecord): string {
       return "Voice conversation started";
     case "voice_session_ended":
       return `Voice conversation ended (${String(e.how).replace(/_/g, " ")}, ${Math.round(Number(e.seconds) / 60)} min)`;
+    case "change_confirmed":
+      return `Change confirmed: ${String(e.what).replace(/_/g, " ")}`;
     case "update_refused":
       return `Update refused: ${String(e.reason).replace(/_/g, " ")}`;
     default:

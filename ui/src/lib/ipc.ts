@@ -26,6 +26,9 @@ export type ErrorCode =
   | "room_refused"
   | "update_refused"
   | "session_in_progress"
+  | "not_confirmed"
+  | "spending_limit"
+  | "key_not_verified"
   | "internal";
 
 export interface AppError {
@@ -71,8 +74,25 @@ export interface Settings {
   sessionLanguage: string;
   updateChannel: UpdateChannel;
   checkUpdatesAutomatically: boolean;
+  dailySpeechCharacters: number;
+  dailyVideoMinutes: number;
+  dailyVoiceMinutes: number;
   notice?: string;
 }
+
+export interface Budget {
+  limit: number;
+  left: number;
+}
+
+export interface Budgets {
+  speechCharacters: Budget;
+  videoMinutes: Budget;
+  voiceMinutes: Budget;
+  typedSpeechMaxCharacters: number;
+}
+
+export const spendingBudgets = () => call<Budgets>("spending_budgets");
 
 export type UpdateChannel = "stable" | "beta";
 
@@ -157,6 +177,7 @@ export interface PrivacyOverview {
   retentionDays: number;
   anonymousSessions: boolean;
   openConversations: number;
+  keptConversations: number;
 }
 
 export interface DeletionReport {
@@ -168,7 +189,8 @@ export const getConsent = () => call<ConsentView>("get_consent");
 export const giveConsent = (version: number) => call<ConsentView>("give_consent", { version });
 export const withdrawConsent = () => call<ConsentView>("withdraw_consent");
 export const privacyOverview = () => call<PrivacyOverview>("privacy_overview");
-export const auditLog = () => call<{ check: AuditCheck; records: AuditRecord[] }>("audit_log");
+export const auditLog = () =>
+  call<{ check: AuditCheck; records: AuditRecord[]; pinned: AuditRecord[] }>("audit_log");
 export const exportData = () => call<{ saved: boolean; fileName?: string }>("export_data");
 export const deleteEverything = () => call<DeletionReport>("delete_everything");
 

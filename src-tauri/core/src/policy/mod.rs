@@ -1,4 +1,5 @@
-//! Policy applied before any upstream request: rate limits and text limits.
+//! Policy applied before any upstream request: rate limits, spending budgets and text limits.
 
+pub mod budget;
 pub mod rate_limit;
 pub mod text;

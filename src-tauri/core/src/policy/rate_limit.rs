@@ -28,6 +28,12 @@ impl RollingWindow {
         Self::new(10, Duration::from_secs(60))
     }
 
+    /// Commands whose only effect is local and audited (consent, export): 20 in 10
+    /// minutes, far more than a person clicks, far fewer than a flood.
+    pub fn locally_audited() -> Self {
+        Self::new(20, Duration::from_secs(600))
+    }
+
     /// Conversation starts: 5 in 5 minutes.
     pub fn conversation_starts() -> Self {
         Self::new(5, Duration::from_secs(300))

@@ -75,6 +75,28 @@ pub enum AuditEvent {
         seconds: u64,
         how: String,
     },
+    /// A change the person confirmed outside the page: whose replica, persona or agent is
+    /// used, anonymous sessions turned off, a spending limit raised.
+    ChangeConfirmed {
+        what: String,
+    },
+}
+
+impl AuditEvent {
+    /// Key, account and deletion events: the privacy page shows every one of these within
+    /// the retention period, however many other records came after them.
+    pub fn is_pinned(&self) -> bool {
+        matches!(
+            self,
+            AuditEvent::KeySaved { .. }
+                | AuditEvent::KeyReplaced { .. }
+                | AuditEvent::KeyRemoved { .. }
+                | AuditEvent::ChangeConfirmed { .. }
+                | AuditEvent::DataExported
+                | AuditEvent::DeletedEverything
+                | AuditEvent::LogPruned { .. }
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -63,6 +63,7 @@ pub fn inventory(dirs: &LocalDirs) -> Vec<StoredFile> {
                 crate::settings::FILE_NAME => Some("Settings (encrypted)"),
                 super::CONSENT_FILE => Some("Consent record (encrypted)"),
                 super::JOURNAL_FILE => Some("Open-session journal (encrypted)"),
+                super::USAGE_FILE => Some("Today's spending against your limits (encrypted)"),
                 super::audit::FILE_NAME => Some("Audit log (encrypted, tamper-evident)"),
                 _ => None,
             };

@@ -6,8 +6,11 @@ pub mod consent;
 pub mod local;
 pub mod local_keys;
 pub mod sealed;
+pub mod versions;
 
 /// The consent record, sealed, in the data directory.
 pub const CONSENT_FILE: &str = "consent.sealed";
 /// Conversation ids still open on Tavus (ended on start-up; deleted by "Delete everything").
 pub const JOURNAL_FILE: &str = "journal.sealed";
+/// What was spent today against the daily budgets (characters and minutes, nothing else).
+pub const USAGE_FILE: &str = "usage.sealed";

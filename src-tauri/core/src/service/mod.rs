@@ -8,16 +8,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::confirm::{Change, Confirmer, RefuseAll};
 use crate::error::{Error, ErrorCode, Result};
 use crate::gateway::elevenlabs::ElevenLabs;
 use crate::gateway::tavus::Tavus;
 use crate::gateway::Gateway;
+use crate::policy::budget::{DailyUsage, Spend};
 use crate::privacy::audit::{AuditCheck, AuditEvent, AuditLog, AuditRecord, Head};
 use crate::privacy::consent::{ConsentRecord, CONSENT_VERSION};
 use crate::privacy::local::{self, LocalDirs, StoredFile};
 use crate::privacy::local_keys::{self, AUDIT_HEAD_ACCOUNT, AUDIT_KEY_ACCOUNT, DATA_KEY_ACCOUNT};
 use crate::privacy::sealed::Sealer;
-use crate::privacy::{CONSENT_FILE, JOURNAL_FILE};
+use crate::privacy::{CONSENT_FILE, JOURNAL_FILE, USAGE_FILE};
 use crate::provider::Provider;
 use crate::sensitive::Sensitive;
 use crate::settings::{Settings, SettingsFile, SettingsPatch, Verification};
@@ -73,8 +75,11 @@ pub struct ConsentView {
 #[serde(rename_all = "camelCase")]
 pub struct AuditView {
     pub check: AuditCheck,
-    /// Newest first.
+    /// The newest records, newest first.
     pub records: Vec<AuditRecord>,
+    /// Every key, account and deletion record still kept, newest first, even those too
+    /// old to be among `records`.
+    pub pinned: Vec<AuditRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +113,23 @@ pub struct JournalEntry {
     pub ended_at: Option<u64>,
 }
 
+/// One daily budget as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Budget {
+    pub limit: u32,
+    pub left: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Budgets {
+    pub speech_characters: Budget,
+    pub video_minutes: Budget,
+    pub voice_minutes: Budget,
+    pub typed_speech_max_characters: u32,
+}
+
 const CATALOGUE_PAGE: u32 = 100;
 const AUDIT_SHOWN: usize = 200;
 
@@ -129,6 +151,12 @@ pub struct Service<S: SecretStore = Keychain> {
     test_room_origin: Option<url::Url>,
     speech: voice::SpeechSlot,
     voice_session: voice_session::VoiceSlot,
+    confirmer: Mutex<Arc<dyn Confirmer>>,
+    spending: Mutex<()>,
+    /// Commands that only write an audit record (consent, export) are limited too, so a
+    /// script cannot push older records out of sight by repeating them.
+    local_audited: crate::policy::rate_limit::RollingWindow,
+    refusals_recorded: Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl<S: SecretStore> Service<S> {
@@ -151,6 +179,10 @@ impl<S: SecretStore> Service<S> {
             test_room_origin: video::test_room_origin(),
             speech: voice::SpeechSlot::default(),
             voice_session: voice_session::VoiceSlot::default(),
+            confirmer: Mutex::new(Arc::new(RefuseAll)),
+            spending: Mutex::new(()),
+            local_audited: crate::policy::rate_limit::RollingWindow::locally_audited(),
+            refusals_recorded: Mutex::new(std::collections::HashMap::new()),
         };
         service.open_local_data();
         service
@@ -158,6 +190,27 @@ impl<S: SecretStore> Service<S> {
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Installs what asks the person to confirm a change (the shell's native dialog).
+    pub fn set_confirmer(&self, confirmer: Arc<dyn Confirmer>) {
+        *self.confirmer.lock().unwrap_or_else(|p| p.into_inner()) = confirmer;
+    }
+
+    /// Builder form of [`Self::set_confirmer`].
+    pub fn confirming_with(self, confirmer: impl Confirmer + 'static) -> Self {
+        self.set_confirmer(Arc::new(confirmer));
+        self
+    }
+
+    /// Asks the person, outside the page, to confirm `change`.
+    pub async fn confirm(&self, change: &Change) -> Result<()> {
+        let confirmer = self
+            .confirmer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        crate::confirm::require(&confirmer, change).await
     }
 
     /// Opens the sealed settings and applies audit-log retention. Never fails: problems
@@ -196,7 +249,8 @@ impl<S: SecretStore> Service<S> {
             return Ok(sealer);
         }
         let key = local_keys::load_or_create(&*self.store, DATA_KEY_ACCOUNT)?;
-        let sealer = Arc::new(Sealer::new(&key)?);
+        let versions = crate::privacy::versions::KeychainVersions::new(self.store.clone());
+        let sealer = Arc::new(Sealer::new(&key)?.with_versions(Arc::new(versions)));
         self.state().sealer = Some(sealer.clone());
         Ok(sealer)
     }
@@ -221,6 +275,34 @@ impl<S: SecretStore> Service<S> {
         self.record_at(event, now());
     }
 
+    /// Allows one more locally audited action, or refuses it (recorded like every limit
+    /// refusal, at most once a minute).
+    fn allow_local_audited(&self) -> Result<()> {
+        self.local_audited
+            .try_acquire(std::time::Instant::now())
+            .inspect_err(|_| {
+                self.record(AuditEvent::LimitRefused {
+                    limit: "local_actions".into(),
+                })
+            })
+    }
+
+    /// Whether a refusal by `limit` at `at` should be recorded: one a minute per limit, so
+    /// that refusals, which a script can cause at will, cannot flood the log either.
+    fn refusal_due(&self, limit: &str, at: u64) -> bool {
+        let mut last = self
+            .refusals_recorded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let due = last
+            .get(limit)
+            .is_none_or(|previous| at.saturating_sub(*previous) >= 60);
+        if due {
+            last.insert(limit.to_string(), at);
+        }
+        due
+    }
+
     /// Moves the gateway's local rate-limit refusals into the audit log.
     fn record_limit_refusals(&self) {
         for at in self.gateway.drain_local_refusals() {
@@ -234,6 +316,11 @@ impl<S: SecretStore> Service<S> {
     }
 
     fn record_at(&self, event: AuditEvent, at: u64) {
+        if let AuditEvent::LimitRefused { limit } = &event {
+            if !self.refusal_due(limit, at) {
+                return;
+            }
+        }
         let result = (|| {
             let sealer = self.sealer()?;
             let log = self.audit_log()?;
@@ -280,39 +367,74 @@ impl<S: SecretStore> Service<S> {
         })
     }
 
-    /// Saves a first key, or replaces one. A replacement is checked live with the provider
-    /// before it takes the old key's place, so a mistyped key never breaks a working setup.
+    /// Saves a first key, or replaces one. Every key is checked live with its provider
+    /// first, so a mistyped or refused key is never stored and never breaks a working
+    /// setup; then the person confirms, outside the page, whose account will be used.
     pub async fn set_key(&self, provider: Provider, key: &Sensitive<String>) -> Result<KeyView> {
         crate::api_key::check_format(provider, key.expose())?;
-        if !self.vault.status(provider)?.configured {
-            self.vault.set(provider, key)?;
-            self.record(AuditEvent::KeySaved { provider });
-            self.forget_check(provider)?;
-            return self.key_view(provider);
-        }
+        let old = self.vault.status(provider)?;
         if let Err(mut error) = self.live_check(provider, key).await {
-            tracing::info!(
-                provider = provider.display_name(),
-                "replacement key refused"
-            );
+            tracing::info!(provider = provider.display_name(), "new key refused");
             self.record(AuditEvent::KeyChecked {
                 provider,
                 outcome: code_name(error.code),
             });
-            error.message.push_str(" Your saved key is unchanged.");
+            if old.configured {
+                error.message.push_str(" Your saved key is unchanged.");
+            } else {
+                error.message.push_str(" The key was not saved.");
+            }
             return Err(error);
         }
+        self.confirm(&Change::SaveKey {
+            provider,
+            last_four: crate::vault::last_four(key.expose()),
+            replacing: old.last_four.filter(|_| old.configured),
+        })
+        .await?;
         self.vault.set(provider, key)?;
-        self.record(AuditEvent::KeyReplaced { provider });
+        self.record(if old.configured {
+            AuditEvent::KeyReplaced { provider }
+        } else {
+            AuditEvent::KeySaved { provider }
+        });
         self.record_check(provider, "verified".into())?;
         self.key_view(provider)
     }
 
-    pub fn remove_key(&self, provider: Provider) -> Result<KeyView> {
+    pub async fn remove_key(&self, provider: Provider) -> Result<KeyView> {
+        let status = self.vault.status(provider)?;
+        if status.configured {
+            self.confirm(&Change::RemoveKey {
+                provider,
+                last_four: status.last_four,
+            })
+            .await?;
+        }
         self.vault.remove(provider)?;
         self.record(AuditEvent::KeyRemoved { provider });
         self.forget_check(provider)?;
         self.key_view(provider)
+    }
+
+    /// Sessions and speech use a key only once it has passed a live check.
+    pub fn require_verified(&self, provider: Provider) -> Result<()> {
+        let verified = self
+            .state()
+            .settings
+            .verification
+            .get(&provider)
+            .is_some_and(|check| check.outcome == "verified");
+        if verified {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorCode::KeyNotVerified,
+            format!(
+                "Your {} key hasn't passed a check yet. Use “Check key” in Settings first.",
+                provider.display_name()
+            ),
+        ))
     }
 
     /// A live call with the saved key; the outcome is remembered either way.
@@ -423,12 +545,73 @@ impl<S: SecretStore> Service<S> {
         }
     }
 
-    pub fn update_settings(&self, patch: SettingsPatch) -> Result<SettingsView> {
-        let mut next = self.state().settings.clone();
+    /// Applies a settings patch. A change of whose AI companion or agent is used, and
+    /// turning anonymous sessions off, are confirmed by the person outside the page first.
+    pub async fn update_settings(&self, patch: SettingsPatch) -> Result<SettingsView> {
+        let current = self.state().settings.clone();
+        let mut next = current.clone();
         next.apply(patch)?;
+        let changes = crate::settings::changes_to_confirm(&current, &next);
+        for change in &changes {
+            self.confirm(change).await?;
+        }
         self.save_settings(&next)?;
         self.state().settings = next;
+        for change in changes {
+            self.record(AuditEvent::ChangeConfirmed {
+                what: change.audit_name(),
+            });
+        }
         Ok(self.settings())
+    }
+
+    // ---- spending budgets ----
+
+    /// Spends `amount` of today's budget, or refuses (audited) and spends nothing.
+    pub(crate) fn spend(&self, spend: Spend, amount: u32) -> Result<()> {
+        let settings = self.state().settings.clone();
+        let sealer = self.sealer()?;
+        let path = self.dirs.data.join(USAGE_FILE);
+        let _one_at_a_time = self.spending.lock().unwrap_or_else(|p| p.into_inner());
+        // The page cannot touch files, so a damaged count (disk damage, or someone with the
+        // person's files, who could do worse) is set aside and the day starts again.
+        let mut usage = match sealer.read_json::<DailyUsage>(&path, "usage") {
+            Ok(found) => found.unwrap_or_default(),
+            Err(_) => {
+                let _ = crate::atomic_file::set_aside(&path);
+                DailyUsage::default()
+            }
+        }
+        .for_day(now());
+        if let Err(error) = usage.try_spend(spend, amount, &settings) {
+            self.record(AuditEvent::LimitRefused {
+                limit: spend.name().into(),
+            });
+            return Err(error);
+        }
+        sealer.write_json(&path, "usage", &usage)
+    }
+
+    /// What is left of each daily budget, for the settings and start screens.
+    pub fn budgets(&self) -> Result<Budgets> {
+        let settings = self.state().settings.clone();
+        let usage = self
+            .sealer()?
+            .read_json::<DailyUsage>(&self.dirs.data.join(USAGE_FILE), "usage")
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .for_day(now());
+        let budget = |spend: Spend, limit: u32| Budget {
+            limit,
+            left: usage.left(spend, &settings),
+        };
+        Ok(Budgets {
+            speech_characters: budget(Spend::SpeechCharacters, settings.daily_speech_characters),
+            video_minutes: budget(Spend::VideoMinutes, settings.daily_video_minutes),
+            voice_minutes: budget(Spend::VoiceMinutes, settings.daily_voice_minutes),
+            typed_speech_max_characters: crate::policy::budget::TYPED_SPEECH_MAX_CHARS as u32,
+        })
     }
 
     // ---- consent ----
@@ -458,6 +641,7 @@ impl<S: SecretStore> Service<S> {
                 "The consent text has changed. Please read it again before agreeing.",
             ));
         }
+        self.allow_local_audited()?;
         let record = ConsentRecord {
             version,
             agreed_at: now(),
@@ -469,6 +653,7 @@ impl<S: SecretStore> Service<S> {
     }
 
     pub fn withdraw_consent(&self) -> Result<ConsentView> {
+        self.allow_local_audited()?;
         let version = self.consent().record.map_or(CONSENT_VERSION, |r| r.version);
         match std::fs::remove_file(self.consent_path()) {
             Ok(()) => {}
@@ -568,8 +753,17 @@ impl<S: SecretStore> Service<S> {
             .audit_log()?
             .read_verified(&sealer, self.audit_head().as_ref());
         records.reverse();
+        let pinned = records
+            .iter()
+            .filter(|r| r.event.is_pinned())
+            .cloned()
+            .collect();
         records.truncate(AUDIT_SHOWN);
-        Ok(AuditView { check, records })
+        Ok(AuditView {
+            check,
+            records,
+            pinned,
+        })
     }
 
     pub fn privacy_overview(&self) -> Result<PrivacyOverview> {
@@ -588,6 +782,7 @@ impl<S: SecretStore> Service<S> {
 
     /// Everything stored locally, as one readable document. Keys are only said to exist.
     pub fn export(&self) -> Result<Value> {
+        self.allow_local_audited()?;
         self.record_limit_refusals();
         let sealer = self.sealer()?;
         let (records, check) = self
@@ -711,9 +906,13 @@ pub(crate) fn code_name(value: impl Serialize) -> String {
         .unwrap_or_default()
 }
 
+/// Longest replica, persona, voice or model name shown.
+const MAX_NAME_CHARS: usize = 80;
+
 fn choice(id: String, name: Option<String>) -> Choice {
     let name = name
-        .filter(|n| !n.trim().is_empty())
+        .map(|n| crate::policy::text::for_display(&n, MAX_NAME_CHARS))
+        .filter(|n| !n.is_empty())
         .unwrap_or_else(|| id.clone());
     Choice { id, name }
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::gateway::tavus::{
     ConversationProperties, ConversationStatus, CreateConversation, Tavus,
 };
+use crate::policy::budget::Spend;
 use crate::policy::text::{sanitize, Field};
 use crate::privacy::audit::AuditEvent;
 use crate::provider::Provider;
@@ -122,6 +123,8 @@ impl<S: SecretStore> Service<S> {
             });
             return Err(error);
         }
+        self.require_verified(Provider::Tavus)?;
+        self.spend(Spend::VideoMinutes, request.minutes)?;
         let key = self.vault.key(Provider::Tavus)?;
         let tavus = Tavus::new(&self.gateway, &key);
         let minutes = request.minutes.min(60);

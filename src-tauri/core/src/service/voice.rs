@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use super::Service;
 use crate::error::{Error, ErrorCode, Result};
 use crate::gateway::elevenlabs::{ElevenLabs, Model, SpeechRequest, DEFAULT_MODEL};
+use crate::policy::budget::Spend;
 use crate::provider::Provider;
 use crate::vault::SecretStore;
 use crate::voice::speech::{character_limit, SpeechDone, SpeechText, Usage};
@@ -31,6 +32,7 @@ impl<S: SecretStore> Service<S> {
         mut sink: impl FnMut(Bytes) -> bool + Send,
     ) -> Result<SpeechDone> {
         let key = self.vault.key(Provider::ElevenLabs)?;
+        self.require_verified(Provider::ElevenLabs)?;
         let (voice, model) = {
             let settings = &self.state().settings;
             (
@@ -49,8 +51,19 @@ impl<S: SecretStore> Service<S> {
         } else {
             character_limit(&model, None)
         };
+        let resolved = text.resolve(limit)?;
+        let chars = resolved.chars().count();
+        if text.needs_limit() {
+            if let Some(error) = crate::policy::budget::typed_too_long(chars) {
+                return Err(error);
+            }
+        }
+        self.spend(
+            Spend::SpeechCharacters,
+            u32::try_from(chars).unwrap_or(u32::MAX),
+        )?;
         let request = SpeechRequest {
-            text: text.resolve(limit)?,
+            text: resolved,
             model_id: model,
         };
 

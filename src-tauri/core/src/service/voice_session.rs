@@ -13,6 +13,7 @@ use super::{now, Service};
 use crate::agent::{AgentEvent, AgentRelay, AgentUrlPolicy, RelayLimits};
 use crate::error::{Error, ErrorCode, Result};
 use crate::gateway::elevenlabs::ElevenLabs;
+use crate::policy::budget::Spend;
 use crate::privacy::audit::AuditEvent;
 use crate::provider::Provider;
 use crate::vault::SecretStore;
@@ -67,6 +68,8 @@ impl<S: SecretStore> Service<S> {
                 "A session is already running. End it before starting another.",
             ));
         }
+        self.require_verified(Provider::ElevenLabs)?;
+        self.spend(Spend::VoiceMinutes, request.minutes)?;
         let agent = self
             .state()
             .settings

@@ -49,6 +49,26 @@ pub fn dirs(root: &std::path::Path) -> serene_core::privacy::local::LocalDirs {
     }
 }
 
+/// Answers the live check every key passes before it is saved (Tavus: a one-replica page;
+/// ElevenLabs: the model list), as each provider does for a good key.
+pub async fn mount_key_checks(server: &wiremock::MockServer) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    Mock::given(method("GET"))
+        .and(path("/v2/replicas"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"data": [], "total_count": 0})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(server)
+        .await;
+}
+
 pub fn key(value: &str) -> Sensitive<String> {
     Sensitive::new(value.to_string())
 }
