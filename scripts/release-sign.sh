@@ -7,16 +7,20 @@
 # fails this script, so nothing unverified leaves the signing job.
 #
 #   TAURI_SIGNING_PRIVATE_KEY=<key file content> TAURI_SIGNING_PRIVATE_KEY_PASSWORD=<password> \
-#     scripts/release-sign.sh FOLDER VERSION [CONFIG (default: tauri.conf.json)]
+#     scripts/release-sign.sh FOLDER VERSION [CONFIG [INSTALLED]]
 #
+# CONFIG (default: tauri.conf.json) and INSTALLED (the previous release's, in a key
+# rotation) are passed on to verify-update-signatures.sh.
 # The key is Tauri's (`tauri signer generate`: base64 of a minisign secret key) or a plain
 # minisign secret key. Only minisign sees it: no build tool or dependency runs here.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-folder="${1:?usage: release-sign.sh FOLDER VERSION [CONFIG]}"
-version="${2:?usage: release-sign.sh FOLDER VERSION [CONFIG]}"
+usage="usage: release-sign.sh FOLDER VERSION [CONFIG [INSTALLED]]"
+folder="${1:?$usage}"
+version="${2:?$usage}"
 config="${3:-$here/../tauri.conf.json}"
+installed="${4:-$config}"
 version="${version#v}"
 
 [ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ] || { echo "TAURI_SIGNING_PRIVATE_KEY is not set" >&2; exit 1; }
@@ -49,4 +53,4 @@ done
 [ "$signed" -gt 0 ] || { echo "no updater artifacts in $folder" >&2; exit 1; }
 echo "signed $signed updater artifact(s) for version $version"
 
-"$here/verify-update-signatures.sh" "$folder" "$version" "$config"
+"$here/verify-update-signatures.sh" "$folder" "$version" "$config" "$installed"

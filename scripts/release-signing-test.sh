@@ -3,7 +3,8 @@
 # updater artifacts with scripts/release-sign.sh passes, and verification
 # (scripts/verify-update-signatures.sh) stops a release for each way it can be wrong: a
 # signature by another key, an artifact changed after signing, a signature without (or
-# with another) version, a missing signature, and the committed bootstrap key.
+# with another) version, a missing signature, and the bootstrap key. A key rotation
+# release passes only when signed with the key installed apps already trust.
 # Called by test.sh; runnable alone.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -30,9 +31,9 @@ artifacts() {
   echo "throwaway build signature" >"$work/up/Serene.app.tar.gz.sig"
 }
 
-sign_with() { # key-file password
+sign_with() { # key-file password [config [installed-config]]
   TAURI_SIGNING_PRIVATE_KEY="$(cat "$1")" TAURI_SIGNING_PRIVATE_KEY_PASSWORD="$2" \
-    scripts/release-sign.sh "$work/up" "$version" "$work/tauri.conf.json"
+    scripts/release-sign.sh "$work/up" "$version" "${3:-$work/tauri.conf.json}" "${4:-${3:-$work/tauri.conf.json}}"
 }
 
 verify() { # [config]
@@ -67,8 +68,8 @@ verify >/dev/null
 
 say "A signature by another key stops the release"
 artifacts
-expect_refusal "signing with a key the app does not trust" "but the app trusts" sign_with "$work/other.key" ""
-expect_refusal "a signature by another key" "but the app trusts" verify
+expect_refusal "signing with a key the app does not trust" "but installed apps trust" sign_with "$work/other.key" ""
+expect_refusal "a signature by another key" "but installed apps trust" verify
 
 say "An artifact changed after signing stops the release"
 artifacts
@@ -97,6 +98,15 @@ sign_with "$work/trusted.key" "throwaway password" >/dev/null
 rm "$work/up/Serene.app.tar.gz.sig"
 expect_refusal "an unsigned artifact" "Serene.app.tar.gz has no signature" verify
 
+say "A key rotation release: signed with the key installed apps trust, carrying the new one"
+printf '{"plugins":{"updater":{"pubkey":"%s"}}}\n' "$(cat "$work/other.key.pub")" >"$work/rotated.conf.json"
+artifacts
+sign_with "$work/trusted.key" "throwaway password" "$work/rotated.conf.json" "$work/tauri.conf.json" >"$work/rotation.log"
+grep -q "^key rotation: " "$work/rotation.log" || die "a rotation release was not reported as one: $(cat "$work/rotation.log")"
+artifacts
+expect_refusal "a rotation release signed with the new key, which installed apps do not trust yet" \
+  "but installed apps trust" sign_with "$work/other.key" "" "$work/rotated.conf.json" "$work/tauri.conf.json"
+
 say "The bootstrap key stops the release"
 # The key committed while bootstrapping (id AF1B128EC3B49991, listed in
 # release/retired-keys.txt); kept here so the check outlives its rotation.
@@ -111,4 +121,4 @@ elif grep -q "is retired" "$work/committed.log"; then
   echo "(tauri.conf.json still trusts a retired key: the release workflow refuses to publish until it is rotated)"
 fi
 
-say "Signing and verification checked: one right signature passed, six wrong ones refused"
+say "Signing and verification checked: right signatures passed (a rotation too), wrong ones refused"
