@@ -107,6 +107,14 @@ artifacts
 expect_refusal "a rotation release signed with the new key, which installed apps do not trust yet" \
   "but installed apps trust" sign_with "$work/other.key" "" "$work/rotated.conf.json" "$work/tauri.conf.json"
 
+say "A retired key stops the release, even with right signatures"
+artifacts
+sign_with "$work/trusted.key" "throwaway password" >/dev/null
+trusted_id="$(base64 -d "$work/trusted.key.pub" | sed -n 's/^untrusted comment: minisign public key: //p')"
+{ cat release/retired-keys.txt; echo "$trusted_id  throwaway key, retired for this test"; } >"$work/retired.txt"
+expect_refusal "a release under a retired key" "($trusted_id) is retired" \
+  env SERENE_RETIRED_KEYS="$work/retired.txt" scripts/verify-update-signatures.sh "$work/up" "$version" "$work/tauri.conf.json"
+
 say "The bootstrap key stops the release"
 # The key committed while bootstrapping (id AF1B128EC3B49991, listed in
 # release/retired-keys.txt); kept here so the check outlives its rotation.
