@@ -44,8 +44,8 @@ for file in "$folder"/*; do
   [ -f "$file" ] || continue
   name="$(basename "$file")"
   comment="$(printf 'timestamp:%s\tfile:%s\tversion:%s' "$(date +%s)" "$name" "$version")"
-  printf '%s\n' "$password" \
-    | minisign -S -s "$keys/secret.key" -m "$file" -x "$keys/signature" -t "$comment" >/dev/null 2>"$keys/log" \
+  minisign -S -s "$keys/secret.key" -m "$file" -x "$keys/signature" -t "$comment" \
+    <<<"$password" >/dev/null 2>"$keys/log" \
     || { echo "minisign could not sign $name: $(grep -v '^Password' "$keys/log")" >&2; exit 1; }
   base64 -w0 "$keys/signature" >"$file.sig"
   signed=$((signed + 1))
