@@ -77,14 +77,18 @@ install_tauri_cli() {
   export TAURI_CLI
 }
 
-# The release .deb as a release builds it, its updater artifact signed with a throwaway key
-# made in the folder $1 (never kept). Any further arguments prefix the build (e.g. nice).
+CARGO_AUDITABLE_VERSION=0.7.7
+
+# The release .deb as a release builds it: through `cargo auditable` (the dependency list
+# embedded in the binary), its updater artifact signed with a throwaway key made in the
+# folder $1 (never kept). Any further arguments prefix the build (e.g. nice).
 build_release_deb() {
   local keys="$1"
   shift
+  install_cargo_tool cargo-auditable "$CARGO_AUDITABLE_VERSION"
   "$TAURI_CLI" signer generate --ci -p "" -w "$keys/update.key" >/dev/null
   TAURI_SIGNING_PRIVATE_KEY="$(cat "$keys/update.key")" TAURI_SIGNING_PRIVATE_KEY_PASSWORD="" \
-    "$@" "$TAURI_CLI" build --ci --bundles deb
+    "$@" "$TAURI_CLI" build --ci --bundles deb --runner "$REPO/scripts/cargo-auditable"
 }
 
 build_ui() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the release .deb exactly as a release does (updater artifact signed, here with a
-# throwaway key) and checks what ships: the binary, desktop entry and icons; a signature
-# bound to the app version; no test-only e2e code and no devtools in the binary; no private
-# key in any file; and the packaged binary starts and opens its window.
+# Builds the release .deb exactly as a release does (through cargo auditable; updater
+# artifact signed, here with a throwaway key) and checks what ships: the binary, desktop
+# entry and icons; a signature bound to the app version; the binary's embedded dependency
+# list, read by `cargo audit bin`; no test-only e2e code and no devtools in the binary; no
+# private key in any file; and the packaged binary starts and opens its window.
 # Called by test.sh; runnable alone (it expects test.sh's set-up to have run once).
 source "$(dirname "$0")/lib.sh"
 use_shared_target_dir
@@ -61,6 +62,18 @@ if cargo build --locked --release --features e2e --bin serene >"$work/e2e-releas
 fi
 grep -q "the \`e2e\` feature is for tests only" "$work/e2e-release.log" \
   || die "a release build with e2e failed, but not at the build script's guard: $(tail -5 "$work/e2e-release.log")"
+
+say "The release binary carries its dependency list (cargo auditable)"
+readelf -S --wide "$binary" | grep -q ' \.dep-v0 ' \
+  || die "the release binary has no .dep-v0 section: it was not built through cargo auditable"
+if [ -d "$REPO/../shared/advisory-db" ] && command -v cargo-audit >/dev/null; then
+  cargo audit --db "$REPO/../shared/advisory-db" --no-fetch --deny warnings bin "$binary" >"$work/audit-bin.log" 2>&1 \
+    || die "cargo audit bin fails on the release binary: $(cat "$work/audit-bin.log")"
+  grep -E "Found 'cargo auditable' data in .* \([0-9]{3,} dependencies\)" "$work/audit-bin.log" \
+    || die "cargo audit bin did not find the binary's dependency list: $(cat "$work/audit-bin.log")"
+else
+  echo "(cargo audit bin skipped: no ../shared/advisory-db beside this clone)"
+fi
 
 say "No private key in any shipped file"
 secret_patterns='PRIVATE KEY-----|minisign (encrypted )?secret key|rsign encrypted secret key|dW50cnVzdGVkIGNvbW1lbnQ6IHJzaWduIGVuY3J5cHRlZCBzZWNyZXQga2V5|dW50cnVzdGVkIGNvbW1lbnQ6IG1pbmlzaWduIGVuY3J5cHRlZCBzZWNyZXQga2V5'

@@ -72,6 +72,13 @@ say "Fuzzing every target briefly (run scripts/fuzz.sh 3600 for a long run)"
 say "Release build: the .deb and what it ships"
 "$REPO/scripts/release-check.sh"
 
+# --- Release pipeline: the workflows' audit, and signing checked with throwaway keys ---
+say "Release workflows audited by zizmor (offline)"
+"$REPO/scripts/check-workflows.sh"
+say "Release signing: right signatures pass, wrong ones stop the release"
+"$REPO/scripts/release-signing-test.sh"
+# --- end of the release pipeline checks ---
+
 if [ -d "$REPO/../shared/advisory-db" ]; then
   say "Dependency audit (offline)"
   # Each accepted advisory is listed with its reason in .cargo/audit.toml.
