@@ -59,12 +59,17 @@ impl<R: Runtime> Confirmer for NativeConfirmer<R> {
     }
 }
 
-/// e2e builds: `SERENE_TEST_CONFIRM` (`accept` or `refuse`) answers instead of a person,
-/// and `SERENE_TEST_CONFIRM_LOG` records each question, since WebDriver cannot reach a
-/// native dialog. Unset, the real dialog shows.
+/// e2e builds: `SERENE_TEST_CONFIRM` (`accept` or `refuse`), or the content of the file
+/// `SERENE_TEST_CONFIRM_FILE` names (so a test can change its answer while the app runs),
+/// answers instead of a person, and `SERENE_TEST_CONFIRM_LOG` records each question, since
+/// WebDriver cannot reach a native dialog. Unset, the real dialog shows.
 #[cfg(feature = "e2e")]
 fn test_answer(question: &Question) -> Option<bool> {
-    let answer = match std::env::var("SERENE_TEST_CONFIRM").ok()?.as_str() {
+    let configured = match std::env::var_os("SERENE_TEST_CONFIRM_FILE") {
+        Some(file) => std::fs::read_to_string(file).ok()?.trim().to_string(),
+        None => std::env::var("SERENE_TEST_CONFIRM").ok()?,
+    };
+    let answer = match configured.as_str() {
         "accept" => true,
         "refuse" => false,
         _ => return None,
