@@ -58,6 +58,9 @@ pub struct Settings {
     /// Look for updates when Serene starts.
     #[serde(default = "default_true")]
     pub check_updates_automatically: bool,
+    /// Hard-delete each conversation on Tavus as soon as it has ended.
+    #[serde(default = "default_true")]
+    pub delete_ended_sessions: bool,
 }
 
 fn default_true() -> bool {
@@ -107,6 +110,7 @@ impl Default for Settings {
             session_language: default_language(),
             update_channel: Channel::Stable,
             check_updates_automatically: true,
+            delete_ended_sessions: true,
         }
     }
 }
@@ -125,6 +129,7 @@ pub struct SettingsPatch {
     pub session_language: Option<String>,
     pub update_channel: Option<Channel>,
     pub check_updates_automatically: Option<bool>,
+    pub delete_ended_sessions: Option<bool>,
 }
 
 impl SettingsPatch {
@@ -192,6 +197,9 @@ impl Settings {
         }
         if let Some(automatic) = patch.check_updates_automatically {
             self.check_updates_automatically = automatic;
+        }
+        if let Some(delete) = patch.delete_ended_sessions {
+            self.delete_ended_sessions = delete;
         }
         Ok(())
     }

@@ -71,6 +71,7 @@ export interface Settings {
   sessionLanguage: string;
   updateChannel: UpdateChannel;
   checkUpdatesAutomatically: boolean;
+  deleteEndedSessions: boolean;
   notice?: string;
 }
 
@@ -86,6 +87,7 @@ export type SettingsPatch = Partial<
   anonymousSessions?: boolean;
   updateChannel?: UpdateChannel;
   checkUpdatesAutomatically?: boolean;
+  deleteEndedSessions?: boolean;
 };
 
 export function toAppError(raw: unknown): AppError {
@@ -157,11 +159,26 @@ export interface PrivacyOverview {
   retentionDays: number;
   anonymousSessions: boolean;
   openConversations: number;
+  keptConversations: number;
+  /** Conversations an interrupted "Delete everything" has still to delete. */
+  unfinishedDeletion?: number;
 }
 
 export interface DeletionReport {
   done: string[];
   notDone: string[];
+  /** Keys and local files were deleted: Serene starts fresh. */
+  finished: boolean;
+  remainingConversations: number;
+}
+
+export type DeletionStep = "conversations" | "waiting" | "keys" | "files" | "finished" | "stopped";
+
+export interface DeletionProgress {
+  step: DeletionStep;
+  conversationsDeleted: number;
+  conversationsTotal: number;
+  waitingSeconds?: number;
 }
 
 export const getConsent = () => call<ConsentView>("get_consent");
@@ -170,7 +187,14 @@ export const withdrawConsent = () => call<ConsentView>("withdraw_consent");
 export const privacyOverview = () => call<PrivacyOverview>("privacy_overview");
 export const auditLog = () => call<{ check: AuditCheck; records: AuditRecord[] }>("audit_log");
 export const exportData = () => call<{ saved: boolean; fileName?: string }>("export_data");
-export const deleteEverything = () => call<DeletionReport>("delete_everything");
+export function deleteEverything(
+  onProgress: (progress: DeletionProgress) => void,
+  leaveRemote = false,
+): Promise<DeletionReport> {
+  const channel = new Channel<DeletionProgress>();
+  channel.onmessage = onProgress;
+  return call<DeletionReport>("delete_everything", { options: { leaveRemote }, onProgress: channel });
+}
 
 export interface StartedSession {
   conversationId: string;

@@ -11,3 +11,5 @@ pub mod sealed;
 pub const CONSENT_FILE: &str = "consent.sealed";
 /// Conversation ids still open on Tavus (ended on start-up; deleted by "Delete everything").
 pub const JOURNAL_FILE: &str = "journal.sealed";
+/// The to-do list of an unfinished "Delete everything", sealed, in the data directory.
+pub const DELETION_FILE: &str = "deletion.sealed";
