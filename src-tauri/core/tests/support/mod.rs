@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 pub mod counting_alloc;
+pub mod eleven_bodies;
 pub mod tavus_fake;
 
 use serene_core::endpoints::Endpoints;

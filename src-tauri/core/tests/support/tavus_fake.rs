@@ -154,6 +154,8 @@ pub struct State {
     pub seen: Vec<Seen>,
     pub created_bodies: Vec<Value>,
     pub room_url: Option<String>,
+    /// Every created conversation gets this id (the e2e fakes' fixed one).
+    pub fixed_id: Option<String>,
     next_id: u64,
 }
 
@@ -187,6 +189,11 @@ impl TavusFake {
     /// Each request is stamped with this virtual time (milliseconds).
     pub fn with_clock(mut self, clock: Arc<AtomicU64>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    pub fn with_conversation_id(self, id: &str) -> Self {
+        self.state.lock().unwrap().fixed_id = Some(id.to_string());
         self
     }
 
@@ -411,7 +418,10 @@ impl TavusFake {
         }
         state.created_bodies.push(Value::Object(body.clone()));
         state.next_id += 1;
-        let id = format!("c{:06x}", state.next_id + 0xabc000);
+        let id = state
+            .fixed_id
+            .clone()
+            .unwrap_or_else(|| format!("c{:06x}", state.next_id + 0xabc000));
         let test_mode = body.get("test_mode") == Some(&Value::Bool(true));
         let conversation = Conversation {
             status: if test_mode {
