@@ -302,7 +302,8 @@ export type AgentEvent =
   | { kind: "user_transcript"; text: string }
   | { kind: "agent_response"; text: string }
   | { kind: "agent_correction"; text: string }
-  | { kind: "interruption" }
+  | { kind: "interruption"; eventId?: number }
+  | { kind: "agent_error"; error: AppError }
   | { kind: "ended"; how: "stopped" | "time_cap" | "closed_by_agent" }
   | { kind: "failed"; error: AppError };
 
