@@ -57,6 +57,12 @@ export interface KeyView {
 export interface Choice {
   id: string;
   name: string;
+  /** A replica still training or in error: shown, not choosable. */
+  unavailable?: boolean;
+  /** The provider's status word when unavailable (for example "started", "error"). */
+  status?: string;
+  /** A speech model's per-request character limit. */
+  maxCharacters?: number;
 }
 
 export interface Settings {
@@ -88,6 +94,7 @@ export type SettingsPatch = Partial<
   updateChannel?: UpdateChannel;
   checkUpdatesAutomatically?: boolean;
   deleteEndedSessions?: boolean;
+  sessionLanguage?: string;
 };
 
 export function toAppError(raw: unknown): AppError {

@@ -23,11 +23,13 @@ use crate::sensitive::Sensitive;
 use crate::settings::{Settings, SettingsFile, SettingsPatch, Verification};
 use crate::vault::{Keychain, SecretStore, Vault};
 
+mod catalogue;
 mod deletion;
 mod updates;
 mod video;
 mod voice;
 mod voice_session;
+pub use catalogue::Choice;
 pub use deletion::{
     DeletionOptions, DeletionProgress, DeletionReport, DeletionStep, Pacer, TokioPacer,
     CALL_INTERVAL as DELETION_CALL_INTERVAL,
@@ -45,13 +47,6 @@ pub struct KeyView {
     pub last_four: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_check: Option<Verification>,
-}
-
-/// One entry of a picker: an id and the name a person recognises.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Choice {
-    pub id: String,
-    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,7 +105,6 @@ pub struct JournalEntry {
     pub ended_at: Option<u64>,
 }
 
-const CATALOGUE_PAGE: u32 = 100;
 const AUDIT_SHOWN: usize = 200;
 
 struct State {
@@ -364,55 +358,6 @@ impl<S: SecretStore> Service<S> {
         Ok(())
     }
 
-    // ---- catalogues ----
-
-    pub async fn replicas(&self) -> Result<Vec<Choice>> {
-        let key = self.vault.key(Provider::Tavus)?;
-        let page = Tavus::new(&self.gateway, &key)
-            .list_replicas(1, CATALOGUE_PAGE)
-            .await?;
-        Ok(page
-            .data
-            .into_iter()
-            .map(|r| choice(r.replica_id, r.replica_name))
-            .collect())
-    }
-
-    pub async fn personas(&self) -> Result<Vec<Choice>> {
-        let key = self.vault.key(Provider::Tavus)?;
-        let page = Tavus::new(&self.gateway, &key)
-            .list_personas(1, CATALOGUE_PAGE)
-            .await?;
-        Ok(page
-            .data
-            .into_iter()
-            .map(|p| choice(p.persona_id, p.persona_name))
-            .collect())
-    }
-
-    pub async fn voices(&self) -> Result<Vec<Choice>> {
-        let key = self.vault.key(Provider::ElevenLabs)?;
-        let voices = ElevenLabs::new(&self.gateway, &key)
-            .voices(CATALOGUE_PAGE)
-            .await?;
-        Ok(voices
-            .voices
-            .into_iter()
-            .map(|v| choice(v.voice_id, Some(v.name)))
-            .collect())
-    }
-
-    /// Speech models only (the account may list others).
-    pub async fn models(&self) -> Result<Vec<Choice>> {
-        let key = self.vault.key(Provider::ElevenLabs)?;
-        let models = ElevenLabs::new(&self.gateway, &key).models().await?;
-        Ok(models
-            .into_iter()
-            .filter(|m| m.can_do_text_to_speech)
-            .map(|m| choice(m.model_id, Some(m.name)))
-            .collect())
-    }
-
     // ---- settings ----
 
     /// The settings, with the start-up notice if there was one (shown once).
@@ -612,13 +557,6 @@ pub(crate) fn code_name(value: impl Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-fn choice(id: String, name: Option<String>) -> Choice {
-    let name = name
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| id.clone());
-    Choice { id, name }
 }
 
 pub(crate) fn now() -> u64 {
