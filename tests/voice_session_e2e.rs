@@ -77,6 +77,12 @@ async fn a_voice_conversation_relays_both_ways_and_always_closes() {
     })
     .await;
     app.wait_for_contains("I had a long week.").await;
+    // The greeting was corrected to what the agent actually said before the interruption.
+    let text = app.script("return document.body.innerText").await;
+    assert!(
+        !text.as_str().unwrap_or_default().contains("more to say"),
+        "{text}"
+    );
     app.wait_for_contains("That sounds tiring. Tell me more.")
         .await;
     assert_eq!(*agent.log.pongs.lock().unwrap(), vec![42]);

@@ -1,5 +1,5 @@
 //! A fake ElevenLabs agent websocket that follows the contract and the official SDKs:
-//! metadata first, a greeting, audio, a ping it expects answered, a client tool call it
+//! metadata first, a greeting later corrected, audio, a ping it expects answered, a client tool call it
 //! expects answered with an error result, and an interruption followed by stale audio
 //! (older `event_id`) the app must drop; on request an in-band error. It counts the
 //! microphone chunks it gets, answers them with a transcript, and logs how each socket ended.
@@ -113,12 +113,18 @@ impl AgentFake {
             json!({"type": "conversation_initiation_metadata", "conversation_initiation_metadata_event": {
                 "conversation_id": "conv_fake_1", "agent_output_audio_format": "pcm_16000",
                 "user_input_audio_format": "pcm_16000"}}),
-            json!({"type": "agent_response", "agent_response_event": {"agent_response": GREETING}}),
+            // The greeting runs on, the person interrupts, and the agent corrects its text to
+            // what was actually spoken, as ElevenLabs does.
+            json!({"type": "agent_response", "agent_response_event": {
+                "agent_response": format!("{GREETING} And there was more to say")}}),
             json!({"type": "audio", "audio_event": {"audio_base_64": silence, "event_id": 1}}),
             json!({"type": "ping", "ping_event": {"event_id": 42, "ping_ms": 20}}),
             json!({"type": "client_tool_call", "client_tool_call": {
                 "tool_name": "show_calendar", "tool_call_id": "tool_call_1", "parameters": {}}}),
             json!({"type": "interruption", "interruption_event": {"event_id": 3}}),
+            json!({"type": "agent_response_correction", "agent_response_correction_event": {
+                "original_agent_response": format!("{GREETING} And there was more to say"),
+                "corrected_agent_response": GREETING}}),
             // Generated before the interruption: stale, must not be played.
             json!({"type": "audio", "audio_event": {"audio_base_64": silence, "event_id": 2}}),
             json!({"type": "audio", "audio_event": {"audio_base_64": silence, "event_id": 3}}),
