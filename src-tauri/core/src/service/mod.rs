@@ -516,7 +516,7 @@ impl<S: SecretStore> Service<S> {
             anonymous_sessions: settings.anonymous_sessions,
             open_conversations: self.open_sessions().len(),
             kept_conversations: self.journal().len(),
-            unfinished_deletion: self.deletion_pending(),
+            unfinished_deletion: self.deletion_pending().filter(|left| *left > 0),
         })
     }
 

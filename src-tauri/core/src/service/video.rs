@@ -116,7 +116,7 @@ impl<S: SecretStore> Service<S> {
                 "A session is already running. End it before starting another.",
             ));
         }
-        if self.deletion_pending().is_some() {
+        if self.deletion_pending().is_some_and(|left| left > 0) {
             return Err(Error::not_allowed(
                 "\"Delete everything\" has not finished. Finish it in Privacy before starting a session.",
             ));
