@@ -407,6 +407,11 @@ impl<S: SecretStore> Service<S> {
                 tracing::warn!(code = ?error.code, "deletion to-do list not updated");
             }
             self.journal_forget(&id);
+            let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+            if active.as_ref().is_some_and(|a| a.conversation_id == id) {
+                *active = None;
+            }
+            drop(active);
             report(plan, DeletionStep::Conversations, None);
         }
         failures
