@@ -134,7 +134,21 @@ const TABLE: &[(&str, &[Arg])] = &[
     ("privacy_overview", &[]),
     ("audit_log", &[]),
     ("export_data", &[]),
-    ("delete_everything", &[]),
+    (
+        "delete_everything",
+        &[
+            Arg {
+                name: "options",
+                kind: Kind::Object(&["leaveRemote"]),
+                normal: r#"{"leaveRemote": "not a yes or no"}"#,
+            },
+            Arg {
+                name: "onProgress",
+                kind: Kind::Channel,
+                normal: r#""__CHANNEL__:4245""#,
+            },
+        ],
+    ),
     (
         "start_video_session",
         &[Arg {

@@ -31,6 +31,9 @@ fn args_for(command: &str) -> Value {
         "download_update" => json!({ "onProgress": "__CHANNEL__:1" }),
         "speak" => json!({ "request": { "kind": "preview" }, "onAudio": "__CHANNEL__:2" }),
         "start_voice_session" => json!({ "request": { "minutes": 7 }, "onEvent": "__CHANNEL__:3" }),
+        "delete_everything" => {
+            json!({ "options": { "leaveRemote": "not a yes or no" }, "onProgress": "__CHANNEL__:4" })
+        }
         _ => json!({}),
     }
 }

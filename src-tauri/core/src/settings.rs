@@ -70,6 +70,9 @@ pub struct Settings {
     /// The most ElevenLabs voice-conversation minutes Serene may start in a day.
     #[serde(default = "default_session_minutes")]
     pub daily_voice_minutes: u32,
+    /// Hard-delete each conversation on Tavus as soon as it has ended.
+    #[serde(default = "default_true")]
+    pub delete_ended_sessions: bool,
 }
 
 /// Enough for several guided exercises a day (the longest is about 2,000 characters).
@@ -91,20 +94,51 @@ fn default_true() -> bool {
     true
 }
 
-/// Languages offered for sessions (Tavus takes full names).
+/// Languages offered for sessions: every spoken language Tavus documents, by the full
+/// name it takes, and `multilingual` for automatic detection (`shared/contracts/tavus.md`).
 pub const SESSION_LANGUAGES: &[&str] = &[
     "English",
-    "Spanish",
     "French",
     "German",
-    "Italian",
+    "Spanish",
     "Portuguese",
+    "Chinese",
+    "Japanese",
+    "Hindi",
+    "Italian",
+    "Korean",
     "Dutch",
     "Polish",
-    "Japanese",
-    "Korean",
-    "Chinese",
-    "Hindi",
+    "Russian",
+    "Swedish",
+    "Turkish",
+    "Tagalog",
+    "Bulgarian",
+    "Romanian",
+    "Arabic",
+    "Czech",
+    "Greek",
+    "Finnish",
+    "Croatian",
+    "Malay",
+    "Slovak",
+    "Danish",
+    "Tamil",
+    "Ukrainian",
+    "Hungarian",
+    "Norwegian",
+    "Vietnamese",
+    "Bengali",
+    "Thai",
+    "Hebrew",
+    "Georgian",
+    "Indonesian",
+    "Telugu",
+    "Gujarati",
+    "Kannada",
+    "Malayalam",
+    "Marathi",
+    "Punjabi",
     "multilingual",
 ];
 
@@ -137,6 +171,7 @@ impl Default for Settings {
             daily_speech_characters: DEFAULT_DAILY_SPEECH_CHARACTERS,
             daily_video_minutes: DEFAULT_DAILY_SESSION_MINUTES,
             daily_voice_minutes: DEFAULT_DAILY_SESSION_MINUTES,
+            delete_ended_sessions: true,
         }
     }
 }
@@ -170,6 +205,7 @@ pub struct SettingsPatch {
     pub daily_speech_characters: Option<u32>,
     pub daily_video_minutes: Option<u32>,
     pub daily_voice_minutes: Option<u32>,
+    pub delete_ended_sessions: Option<bool>,
 }
 
 impl SettingsPatch {
@@ -263,6 +299,9 @@ impl Settings {
         }
         if let Some(n) = patch.daily_voice_minutes {
             self.daily_voice_minutes = n;
+        }
+        if let Some(delete) = patch.delete_ended_sessions {
+            self.delete_ended_sessions = delete;
         }
         Ok(())
     }

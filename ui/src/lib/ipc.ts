@@ -10,6 +10,8 @@ import type { AuditView } from "./bindings/AuditView";
 import type { Budgets } from "./bindings/Budgets";
 import type { Choice } from "./bindings/Choice";
 import type { ConsentView } from "./bindings/ConsentView";
+import type { DeletionOptions } from "./bindings/DeletionOptions";
+import type { DeletionProgress } from "./bindings/DeletionProgress";
 import type { DeletionReport } from "./bindings/DeletionReport";
 import type { DownloadProgress } from "./bindings/DownloadProgress";
 import type { Error as AppError } from "./bindings/Error";
@@ -30,12 +32,13 @@ import type { Usage } from "./bindings/Usage";
 import type { VoiceSession } from "./bindings/VoiceSession";
 
 export type { AgentEvent, AppError, AppInfo, AuditView, Budgets, Choice, ConsentView, DeletionReport };
-export type { DownloadProgress, ExportOutcome, KeyView, PrivacyOverview, Provider, SessionStatus };
+export type { DeletionProgress, DownloadProgress, ExportOutcome, KeyView, PrivacyOverview, Provider, SessionStatus };
 export type { SettingsPatch, SpeechDone, StartRequest, StartedSession, UpdateOffer };
 export type { AuditCheck } from "./bindings/AuditCheck";
 export type { AuditRecord } from "./bindings/AuditRecord";
 export type { Breathing } from "./bindings/Breathing";
 export type { Budget } from "./bindings/Budget";
+export type { DeletionStep } from "./bindings/DeletionStep";
 export type { ConsentRecord } from "./bindings/ConsentRecord";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { StoredFile } from "./bindings/StoredFile";
@@ -90,7 +93,16 @@ export const withdrawConsent = () => call<ConsentView>("withdraw_consent");
 export const privacyOverview = () => call<PrivacyOverview>("privacy_overview");
 export const auditLog = () => call<AuditView>("audit_log");
 export const exportData = () => call<ExportOutcome>("export_data");
-export const deleteEverything = () => call<DeletionReport>("delete_everything");
+/** Deletes everything (asked first in Serene's own window); progress as the core reports it. */
+export function deleteEverything(
+  onProgress: (progress: DeletionProgress) => void,
+  leaveRemote = false,
+): Promise<DeletionReport> {
+  const channel = new Channel<DeletionProgress>();
+  channel.onmessage = onProgress;
+  const options: DeletionOptions = { leaveRemote };
+  return call<DeletionReport>("delete_everything", { options, onProgress: channel });
+}
 
 export const startVideoSession = (request: StartRequest) =>
   call<StartedSession>("start_video_session", { request });

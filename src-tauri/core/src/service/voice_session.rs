@@ -84,13 +84,7 @@ impl<S: SecretStore> Service<S> {
         let signed = ElevenLabs::new(&self.gateway, &key)
             .agent_signed_url(&agent)
             .await
-            .map_err(|error| match error.code {
-                ErrorCode::NotFound | ErrorCode::UpstreamRejected => Error::new(
-                    ErrorCode::NotFound,
-                    "ElevenLabs does not know that agent id. Check it under Settings, Voice conversation.",
-                ),
-                _ => error,
-            })?;
+            .map_err(signed_url_error)?;
         let limits = RelayLimits {
             max_session: Duration::from_secs(u64::from(request.minutes) * 60),
             ..RelayLimits::default()
@@ -160,5 +154,29 @@ impl<S: SecretStore> Service<S> {
             .running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// What a refused signed-URL request means for the person: each documented refusal says
+/// what happened, not only "unknown agent".
+fn signed_url_error(error: Error) -> Error {
+    let message = match error.code {
+        ErrorCode::NotFound => {
+            "ElevenLabs does not know that agent id. Check it under Settings, Voice conversation."
+        }
+        ErrorCode::KeyLacksPermission => {
+            "Your ElevenLabs key is not allowed to start conversations with that agent. Give the key the Agents (Conversational AI) permission, and use an agent of the same account."
+        }
+        ErrorCode::UpstreamRejected => {
+            "ElevenLabs refused the request for a conversation as malformed. Check the agent id under Settings; if it is right, update Serene."
+        }
+        ErrorCode::OutOfCredits => {
+            "Your ElevenLabs account has no quota left for voice conversations. You can add more in your ElevenLabs account."
+        }
+        _ => return error,
+    };
+    Error {
+        message: message.into(),
+        ..error
     }
 }

@@ -39,4 +39,8 @@ dailyVideoMinutes: number,
 /**
  * The most ElevenLabs voice-conversation minutes Serene may start in a day.
  */
-dailyVoiceMinutes: number, };
+dailyVoiceMinutes: number, 
+/**
+ * Hard-delete each conversation on Tavus as soon as it has ended.
+ */
+deleteEndedSessions: boolean, };
