@@ -194,8 +194,14 @@ async fn a_page_in_the_rooms_place_has_no_way_into_the_core() {
         .await;
     let room_url = format!("{}/room123", room_server.uri());
     let fakes = Fakes::start_with_room(&room_url).await;
-    let (app, _opened_log) =
-        launch_with(&fakes, &[("SERENE_TEST_ROOM_ORIGIN", room_server.uri())]).await;
+    let (app, _opened_log) = launch_with(
+        &fakes,
+        &[
+            ("SERENE_TEST_ROOM_ORIGIN", room_server.uri()),
+            ("SERENE_TEST_ROOM_PRESENTATION", "window".into()),
+        ],
+    )
+    .await;
     ready(&app).await;
     let main_url = app.page_url().await;
     start_session(&app, "").await;
@@ -204,7 +210,7 @@ async fn a_page_in_the_rooms_place_has_no_way_into_the_core() {
     // Put the page in the room's place: the session window the core opens on Windows/macOS.
     let opened = app
         .script_async(&format!(
-            "try {{ await window.__TAURI_INTERNALS__.invoke('open_room_window', {{ conversationId: '{}' }}); return 'ok'; }} catch (e) {{ return JSON.stringify(e); }}",
+            "try {{ await window.__TAURI_INTERNALS__.invoke('show_room', {{ conversationId: '{}' }}); return 'ok'; }} catch (e) {{ return JSON.stringify(e); }}",
             fakes::CONVERSATION_ID
         ))
         .await;

@@ -6,7 +6,8 @@ use super::app::App;
 use super::fakes::{self, Fakes};
 
 /// Launches the app against `fakes`, recording what it hands the system browser in the
-/// returned file; `extra` adds environment variables.
+/// returned file; `extra` adds environment variables (later ones win). The room goes to
+/// the (recorded) default browser unless `extra` says otherwise: no app window.
 pub async fn launch_with(
     fakes: &Fakes,
     extra: &[(&'static str, String)],
@@ -17,6 +18,7 @@ pub async fn launch_with(
         "SERENE_TEST_OPENED_LOG",
         opened_log.path().display().to_string(),
     ));
+    env.push(("SERENE_TEST_APP_BROWSER", "none".into()));
     env.extend(extra.iter().cloned());
     (App::launch(&env).await, opened_log)
 }

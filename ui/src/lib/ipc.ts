@@ -172,9 +172,10 @@ export const auditLog = () => call<{ check: AuditCheck; records: AuditRecord[] }
 export const exportData = () => call<{ saved: boolean; fileName?: string }>("export_data");
 export const deleteEverything = () => call<DeletionReport>("delete_everything");
 
+// The room's address (with its meeting token) never reaches the page: it shows the room
+// by conversation id, and the core decides where.
 export interface StartedSession {
   conversationId: string;
-  roomUrl: string;
   startedAt: number;
   endsAt: number;
 }
@@ -188,14 +189,12 @@ export const videoSessionStatus = (conversationId: string) =>
 export const stuckSessions = () => call<number>("stuck_sessions");
 export const endStuckSessions = () => call<number>("end_stuck_sessions");
 export const checkVideoSetup = () => call<string>("check_video_setup");
-export const openRoomInBrowser = (conversationId: string) =>
-  call<void>("open_room_in_browser", { conversationId });
-export const openRoomWindow = (conversationId: string) => call<void>("open_room_window", { conversationId });
-
-/** Whether this webview can carry a live video call (Debian/Ubuntu WebKitGTK cannot). */
-export function webviewHasWebRtc(): boolean {
-  return typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== "undefined";
-}
+/** Where the room goes: a Serene window, an app window of an installed Chromium-family
+ * browser (closed by Serene when the session ends), or the default web browser. */
+export type RoomPresentation = "window" | "appWindow" | "browser";
+export const roomPresentation = () => call<RoomPresentation>("room_presentation");
+/** Shows the running session's room; answers where it went. */
+export const showRoom = (conversationId: string) => call<RoomPresentation>("show_room", { conversationId });
 
 export interface UpdateOffer {
   version: string;

@@ -23,6 +23,7 @@ use crate::sensitive::Sensitive;
 use crate::settings::{Settings, SettingsFile, SettingsPatch, Verification};
 use crate::vault::{Keychain, SecretStore, Vault};
 
+mod room_browser;
 mod updates;
 mod video;
 mod voice;
@@ -129,6 +130,7 @@ pub struct Service<S: SecretStore = Keychain> {
     test_room_origin: Option<url::Url>,
     speech: voice::SpeechSlot,
     voice_session: voice_session::VoiceSlot,
+    app_window: room_browser::AppWindowSlot,
 }
 
 impl<S: SecretStore> Service<S> {
@@ -151,6 +153,7 @@ impl<S: SecretStore> Service<S> {
             test_room_origin: video::test_room_origin(),
             speech: voice::SpeechSlot::default(),
             voice_session: voice_session::VoiceSlot::default(),
+            app_window: room_browser::AppWindowSlot::default(),
         };
         service.open_local_data();
         service

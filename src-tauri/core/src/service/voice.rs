@@ -30,6 +30,7 @@ impl<S: SecretStore> Service<S> {
         text: SpeechText,
         mut sink: impl FnMut(Bytes) -> bool + Send,
     ) -> Result<SpeechDone> {
+        self.refuse_during_video()?;
         let key = self.vault.key(Provider::ElevenLabs)?;
         let (voice, model) = {
             let settings = &self.state().settings;
