@@ -96,17 +96,27 @@ pub fn is_profile_dir(root: &Path, path: &Path) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Whether a process's `/proc/<pid>/cmdline` (NUL-separated) names `profile`: the browser
-/// and its helpers carry `--user-data-dir=<profile>`, its crash handlers
-/// `--database=<profile>/crash`.
+/// Whether a process's `/proc/<pid>/cmdline` names `profile`: the browser and its helpers
+/// carry `--user-data-dir=<profile>`, its crash handlers `--database=<profile>/crash`.
+/// Chromium rewrites its command line as one space-separated string (its process title),
+/// so an argument counts if it stands between NULs, spaces or the ends. The profile's
+/// 128 random bits make a match by anything but our browser practically impossible.
 pub fn cmdline_names_profile(cmdline: &[u8], profile: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let profile = profile.as_os_str().as_bytes();
     let data_dir = [b"--user-data-dir=".as_slice(), profile].concat();
     let crash = [b"--database=".as_slice(), profile, b"/crash"].concat();
-    cmdline
-        .split(|b| *b == 0)
-        .any(|arg| arg == data_dir.as_slice() || arg == crash.as_slice())
+    let edge = |b: Option<&u8>| matches!(b, None | Some(0) | Some(b' '));
+    [data_dir, crash].iter().any(|arg| {
+        cmdline
+            .windows(arg.len())
+            .enumerate()
+            .filter(|(_, window)| window == arg)
+            .any(|(at, _)| {
+                let before = at.checked_sub(1).map(|i| &cmdline[i]);
+                edge(before) && edge(cmdline.get(at + arg.len()))
+            })
+    })
 }
 
 /// What crash recovery needs: the browser's process group and its profile.
@@ -226,11 +236,18 @@ mod tests {
         assert!(cmdline_names_profile(ours, profile));
         let crashpad = b"chrome_crashpad_handler\0--database=/c/room-browser/profile-ab/crash\0";
         assert!(cmdline_names_profile(crashpad, profile));
+        // Chromium's own rewritten form: one string, spaces between arguments.
+        let retitled = b"/usr/lib/chromium/chromium --type=zygote --user-data-dir=/c/room-browser/profile-ab --x\0";
+        assert!(cmdline_names_profile(retitled, profile));
+        let last = b"/usr/lib/chromium/chromium --user-data-dir=/c/room-browser/profile-ab";
+        assert!(cmdline_names_profile(last, profile));
         for other in [
             b"chromium\0--user-data-dir=/c/room-browser/profile-abc\0".as_slice(),
             b"chromium\0--user-data-dir=/c/room-browser/profile-a\0",
+            b"chromium --user-data-dir=/c/room-browser/profile-abc --x",
+            b"chromium --other-user-data-dir=/c/room-browser/profile-ab",
             b"vim\0/c/room-browser/profile-ab\0",
-            b"sh\0-c\0echo --user-data-dir=/c/room-browser/profile-ab\0",
+            b"chromium --database=/c/room-browser/profile-ab/crashes",
             b"",
         ] {
             assert!(!cmdline_names_profile(other, profile), "{other:?}");
