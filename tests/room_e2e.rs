@@ -74,12 +74,12 @@ async fn recorded_pid(app: &App) -> (i32, PathBuf) {
     }
 }
 
-fn cmdline(pid: i32) -> Vec<String> {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .unwrap_or_default()
-        .split(|b| *b == 0)
-        .map(|arg| String::from_utf8_lossy(arg).into_owned())
-        .collect()
+/// The command line as one string, arguments between spaces: Chromium rewrites its own
+/// (NUL-separated) command line into that form once it runs.
+fn cmdline(pid: i32) -> String {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let joined = String::from_utf8_lossy(&raw).replace('\0', " ");
+    format!(" {} ", joined.trim_end())
 }
 
 /// Live (not zombie) processes of the group, or naming the profile.
@@ -93,7 +93,7 @@ fn browser_processes(pgid: i32, profile: &Path) -> Vec<i32> {
             let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
             let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
             let in_group = fields[2].parse::<i32>().ok()? == pgid;
-            let named = cmdline(pid).iter().any(|arg| arg.contains(&profile));
+            let named = cmdline(pid).contains(&profile);
             (fields[0] != "Z" && (in_group || named)).then_some(pid)
         })
         .collect()
@@ -109,6 +109,11 @@ fn windows_of(app: &App, pid: i32) -> Vec<String> {
         .split_whitespace()
         .map(str::to_string)
         .collect()
+}
+
+fn nix_root() -> bool {
+    // SAFETY: getuid has no preconditions.
+    unsafe { libc::getuid() == 0 }
 }
 
 async fn wait_for(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
@@ -170,10 +175,14 @@ async fn the_room_opens_in_a_chromium_app_window_that_closes_with_the_session() 
     let (pid, profile) = recorded_pid(&app).await;
     let args = cmdline(pid);
     assert!(
-        args.contains(&format!("--app={room_url}")),
-        "not an app window on the room: {args:?}"
+        args.contains(&format!(" --app={room_url} ")),
+        "not an app window on the room: {args}"
     );
-    assert!(args.contains(&format!("--user-data-dir={}", profile.display())));
+    assert!(args.contains(&format!(" --user-data-dir={} ", profile.display())));
+    assert!(
+        !args.contains(" --no-sandbox ") || nix_root(),
+        "the app turned the sandbox off: {args}"
+    );
     assert!(profile.starts_with(room_browser_dir(&app)));
     let mode = std::os::unix::fs::PermissionsExt::mode(
         &std::fs::metadata(&profile).unwrap().permissions(),
