@@ -53,7 +53,9 @@ pub async fn start_session(app: &App, topic: &str) {
         .await;
     app.click_xpath("//label[contains(normalize-space(), 'ready to use my camera')]/input")
         .await;
-    app.click("Start and open in your browser").await;
+    // "Start and open in your browser", or "Start session" where the room gets a window.
+    app.click_xpath("//form[contains(@class, 'session-form')]//button[@type='submit']")
+        .await;
 }
 
 /// Saves the fake ElevenLabs key on the setup screen and waits for its live check.

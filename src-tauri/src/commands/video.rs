@@ -4,7 +4,7 @@
 use serene_core::service::{EndReason, SessionStatus, StartRequest, StartedSession};
 use serene_core::session::presentation::RoomPresentation;
 use serene_core::{Error, ErrorCode};
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use super::Service;
 
@@ -100,6 +100,13 @@ pub async fn show_room<R: Runtime>(
     let webrtc = crate::webrtc_probe::webview_has_webrtc(&app).await;
     match service.room_presentation(webrtc) {
         RoomPresentation::Window => {
+            // Shown again: the open window (only ever the running session's) comes forward.
+            if let Some(window) = app.get_webview_window(crate::session_window::ROOM_WINDOW) {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+                return Ok(RoomPresentation::Window);
+            }
             crate::session_window::open_room(&app, room).map_err(|error| {
                 tracing::warn!(%error, "could not open the session window");
                 Error::new(
