@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::app::App;
-use support::fakes::{self, Fakes};
+use support::fakes::Fakes;
 use support::flows::{launch_with, ready, start_session};
 use thirtyfour::prelude::*;
 use wiremock::matchers::{method, path};
@@ -854,15 +854,9 @@ async fn nothing_leaves_the_room_window_by_navigation_new_windows_or_ipc() {
     let main_window = app.driver.window().await.unwrap();
     start_session(&app, "").await;
     app.wait_for_text("h1", "Your session").await;
-    // The e2e-only way to put a page in the room's place (see tests/video_e2e.rs): the
-    // session window the core opens on Windows and macOS, here showing our loopback page.
-    let opened = app
-        .script_async(&format!(
-            "try {{ await window.__TAURI_INTERNALS__.invoke('show_room', {{ conversationId: '{}' }}); return 'ok'; }} catch (e) {{ return JSON.stringify(e); }}",
-            fakes::CONVERSATION_ID
-        ))
-        .await;
-    assert_eq!(opened, "ok");
+    // The session window the core opens on Windows and macOS, here showing our loopback
+    // page: the Live screen asked `show_room`, and the core, told by the e2e-only
+    // `SERENE_TEST_ROOM_PRESENTATION=window`, opened it.
     let room_window = find_window(&app, &room_url, &main_window).await;
     app.driver.switch_to_window(room_window).await.unwrap();
     assert_eq!(app.page_url().await, room_url);
