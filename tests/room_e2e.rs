@@ -205,6 +205,20 @@ async fn the_room_opens_in_a_chromium_app_window_that_closes_with_the_session() 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     app.screenshot("room-app-window");
+    // The decision came from the native probe (a throwaway WebKitGTK view), which found no
+    // WebRTC here; the main page was never asked.
+    let log: String = support::files_under(&app.desktop.home)
+        .iter()
+        .filter(|f| {
+            f.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("serene.log"))
+        })
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect();
+    assert!(
+        log.contains("probed the webview for WebRTC") && log.contains("webrtc=Some(false)"),
+        "the probe did not answer: {log}"
+    );
     assert_eq!(
         std::fs::read_to_string(opened_log.path()).unwrap_or_default(),
         "",
