@@ -134,7 +134,8 @@ async fn start_in_app_window(app: &App) {
         .await;
     app.click_xpath("//label[contains(normalize-space(), 'ready to use my camera')]/input")
         .await;
-    app.click("Start session").await;
+    app.click_xpath("//button[normalize-space()='Start session' and not(@disabled)]")
+        .await;
     app.wait_for_text("h1", "Your session").await;
 }
 

@@ -54,8 +54,11 @@ pub async fn start_session(app: &App, topic: &str) {
     app.click_xpath("//label[contains(normalize-space(), 'ready to use my camera')]/input")
         .await;
     // "Start and open in your browser", or "Start session" where the room gets a window.
-    app.click_xpath("//form[contains(@class, 'session-form')]//button[@type='submit']")
-        .await;
+    // Once enabled: the settings (the chosen therapist) arrive after the screen does.
+    app.click_xpath(
+        "//form[contains(@class, 'session-form')]//button[@type='submit' and not(@disabled)]",
+    )
+    .await;
 }
 
 /// Saves the fake ElevenLabs key on the setup screen and waits for its live check.
