@@ -130,6 +130,7 @@ pub struct Service<S: SecretStore = Keychain> {
     test_room_origin: Option<url::Url>,
     speech: voice::SpeechSlot,
     voice_session: voice_session::VoiceSlot,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     app_window: room_browser::AppWindowSlot,
 }
 
