@@ -162,8 +162,8 @@ const TABLE: &[(&str, &[Arg])] = &[
     ("stuck_sessions", &[]),
     ("end_stuck_sessions", &[]),
     ("check_video_setup", &[]),
-    ("open_room_in_browser", CONVERSATION),
-    ("open_room_window", CONVERSATION),
+    ("room_presentation", &[]),
+    ("show_room", CONVERSATION),
     ("check_for_update", &[]),
     (
         "download_update",

@@ -36,9 +36,7 @@ fn write_forever(root: &Path) -> ! {
     loop {
         i += 1;
         let patch = serde_json::from_value(json!({"auditRetentionDays": i % 300 + 1})).unwrap();
-        runtime
-            .block_on(service.update_settings(patch))
-            .unwrap();
+        runtime.block_on(service.update_settings(patch)).unwrap();
         // Consent is limited to 20 changes in 10 minutes; past that the record stays as
         // last written, which is what the parent checks survived the kill.
         let _ = service.give_consent(CONSENT_VERSION);

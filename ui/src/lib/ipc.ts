@@ -19,6 +19,7 @@ import type { ExerciseView } from "./bindings/ExerciseView";
 import type { ExportOutcome } from "./bindings/ExportOutcome";
 import type { KeyView } from "./bindings/KeyView";
 import type { PrivacyOverview } from "./bindings/PrivacyOverview";
+import type { RoomPresentation } from "./bindings/RoomPresentation";
 import type { Provider } from "./bindings/Provider";
 import type { SessionStatus } from "./bindings/SessionStatus";
 import type { SettingsPatch } from "./bindings/SettingsPatch";
@@ -32,6 +33,7 @@ import type { Usage } from "./bindings/Usage";
 import type { VoiceSession } from "./bindings/VoiceSession";
 
 export type { AgentEvent, AppError, AppInfo, AuditView, Budgets, Choice, ConsentView, DeletionReport };
+export type { RoomPresentation };
 export type { DeletionProgress, DownloadProgress, ExportOutcome, KeyView, PrivacyOverview, Provider, SessionStatus };
 export type { SettingsPatch, SpeechDone, StartRequest, StartedSession, UpdateOffer };
 export type { AuditCheck } from "./bindings/AuditCheck";
@@ -113,14 +115,11 @@ export const videoSessionStatus = (conversationId: string) =>
 export const stuckSessions = () => call<number>("stuck_sessions");
 export const endStuckSessions = () => call<number>("end_stuck_sessions");
 export const checkVideoSetup = () => call<string>("check_video_setup");
-export const openRoomInBrowser = (conversationId: string) =>
-  call<void>("open_room_in_browser", { conversationId });
-export const openRoomWindow = (conversationId: string) => call<void>("open_room_window", { conversationId });
-
-/** Whether this webview can carry a live video call (Debian/Ubuntu WebKitGTK cannot). */
-export function webviewHasWebRtc(): boolean {
-  return typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== "undefined";
-}
+/** Where the room goes: a Serene window, an app window of an installed Chromium-family
+ * browser (closed by Serene when the session ends), or the default web browser. */
+export const roomPresentation = () => call<RoomPresentation>("room_presentation");
+/** Shows the running session's room; answers where it went. */
+export const showRoom = (conversationId: string) => call<RoomPresentation>("show_room", { conversationId });
 
 /** `null`: Serene is up to date. */
 export const checkForUpdate = () => call<UpdateOffer | null>("check_for_update");

@@ -27,6 +27,7 @@ use crate::vault::{Keychain, SecretStore, Vault};
 
 mod catalogue;
 mod deletion;
+mod room_browser;
 mod updates;
 mod video;
 mod voice;
@@ -161,6 +162,8 @@ pub struct Service<S: SecretStore = Keychain> {
     local_audited: crate::policy::rate_limit::RollingWindow,
     refusals_recorded: Mutex<std::collections::HashMap<String, u64>>,
     deletion: deletion::DeletionSlot,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    app_window: room_browser::AppWindowSlot,
 }
 
 impl<S: SecretStore> Service<S> {
@@ -188,6 +191,7 @@ impl<S: SecretStore> Service<S> {
             local_audited: crate::policy::rate_limit::RollingWindow::locally_audited(),
             refusals_recorded: Mutex::new(std::collections::HashMap::new()),
             deletion: deletion::DeletionSlot::default(),
+            app_window: room_browser::AppWindowSlot::default(),
         };
         service.open_local_data();
         service

@@ -49,9 +49,9 @@ impl StartRequest {
 #[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct StartedSession {
+    /// The page shows the room by this id (`show_room`): the room URL, which carries the
+    /// meeting token, never leaves the core.
     pub conversation_id: String,
-    /// Validated and re-serialised: the only form of the URL that leaves the core.
-    pub room_url: String,
     pub started_at: u64,
     pub ends_at: u64,
 }
@@ -125,6 +125,11 @@ impl<S: SecretStore> Service<S> {
                 "\"Delete everything\" has not finished. Finish it in Privacy before starting a session.",
             ));
         }
+        if self.voice_session_running() {
+            return Err(Error::not_allowed(
+                "A voice session is running. End it before starting another.",
+            ));
+        }
         if let Err(error) = self.session_starts.try_acquire(std::time::Instant::now()) {
             self.record(AuditEvent::LimitRefused {
                 limit: "conversation_starts".into(),
@@ -182,6 +187,8 @@ impl<S: SecretStore> Service<S> {
             }
         };
         let ends_at = started_at + u64::from(minutes) * 60;
+        // No audio stream to the page while the room runs (see `refuse_during_video`).
+        self.stop_speech();
         *self.active.lock().unwrap_or_else(|p| p.into_inner()) = Some(ActiveSession {
             conversation_id: id.clone(),
             room_url: room.clone(),
@@ -193,10 +200,22 @@ impl<S: SecretStore> Service<S> {
         });
         Ok(StartedSession {
             conversation_id: id,
-            room_url: room.to_string(),
             started_at,
             ends_at,
         })
+    }
+
+    /// While a video session runs, the page gets no channel stream (speech, a voice
+    /// conversation): Tauri lets any window fetch a channel's data by id, so nothing
+    /// streams while a room page runs beside the main one.
+    pub fn refuse_during_video(&self) -> Result<()> {
+        if self.active_session().is_some() {
+            return Err(Error::new(
+                ErrorCode::SessionInProgress,
+                "A face-to-face session is running. Speech and voice conversations wait until it ends.",
+            ));
+        }
+        Ok(())
     }
 
     pub fn active_session(&self) -> Option<ActiveSession> {
@@ -220,6 +239,8 @@ impl<S: SecretStore> Service<S> {
                 "That session is not one Serene started.",
             ));
         };
+        // Whatever Tavus answers, the person asked for the room to go.
+        self.close_room_app_window_of(conversation_id).await;
         let key = self.vault.key(Provider::Tavus)?;
         let ended = match Tavus::new(&self.gateway, &key)
             .end_conversation(conversation_id)
@@ -313,6 +334,7 @@ impl<S: SecretStore> Service<S> {
         match ended {
             Some(how) => {
                 self.forget_session(&entry, EndReason::EndedByTavus);
+                self.close_room_app_window_of(conversation_id).await;
                 match how {
                     Ended::Gone => self.journal_forget(conversation_id),
                     Ended::Ended => self.delete_if_ephemeral(conversation_id).await,

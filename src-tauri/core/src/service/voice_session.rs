@@ -60,6 +60,7 @@ impl<S: SecretStore> Service<S> {
         on_event: impl Fn(AgentEvent) + Send + Sync + 'static,
     ) -> Result<VoiceSession> {
         self.require_consent()?;
+        self.refuse_during_video()?;
         if !SESSION_MINUTES.contains(&request.minutes) {
             return Err(Error::invalid_input(
                 "Choose a session of 15, 30, 45 or 60 minutes.",
@@ -103,6 +104,7 @@ impl<S: SecretStore> Service<S> {
 
     /// One microphone frame (16 kHz, 16-bit little-endian mono PCM) for the agent.
     pub fn send_voice_audio(&self, pcm: &[u8]) -> Result<()> {
+        self.refuse_during_video()?;
         match self.voice_slot().as_ref() {
             Some(running) => running.relay.send_audio(pcm),
             None => Err(Error::new(
