@@ -2,6 +2,7 @@
 
 mod command_names;
 mod commands;
+mod downloads;
 mod external;
 mod permissions;
 mod session_window;

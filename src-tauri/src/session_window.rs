@@ -31,6 +31,7 @@ pub fn open_room<R: Runtime>(app: &AppHandle<R>, room: Url) -> tauri::Result<()>
             allowed
         })
         .on_new_window(|_, _| NewWindowResponse::Deny)
+        .on_download(crate::downloads::refuse)
         .build()?;
     let watcher = app.clone();
     crate::permissions::guard_media(&window, serene_core::media::Window::Room, move || {

@@ -41,6 +41,7 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvi
             );
             NewWindowResponse::Deny
         })
+        .on_download(crate::downloads::refuse)
         .build()?;
     let asking = app.clone();
     crate::permissions::guard_media(&window, media::Window::Main, move || {

@@ -131,7 +131,8 @@ define_class!(
             }
         }
 
-        #[unsafe(method(webView:createWebViewWithConfiguration:forNavigationAction:windowFeatures:))]
+        // `method_id`: the returned web view is handed back retained, as wry's is.
+        #[unsafe(method_id(webView:createWebViewWithConfiguration:forNavigationAction:windowFeatures:))]
         fn create_web_view(
             &self,
             view: &WKWebView,
@@ -139,17 +140,18 @@ define_class!(
             action: &WKNavigationAction,
             features: &WKWindowFeatures,
         ) -> Option<Retained<WKWebView>> {
-            let wry = self.wry_for(
+            // No delegate method means no new window, which is what Tauri's handler says.
+            self.wry_for(
                 sel!(webView:createWebViewWithConfiguration:forNavigationAction:windowFeatures:),
-            )?;
-            unsafe {
+            )
+            .and_then(|wry| unsafe {
                 wry.webView_createWebViewWithConfiguration_forNavigationAction_windowFeatures(
                     view,
                     configuration,
                     action,
                     features,
                 )
-            }
+            })
         }
     }
 );
