@@ -3,6 +3,7 @@
 mod command_names;
 mod commands;
 mod confirm_dialog;
+mod downloads;
 mod external;
 mod no_webrtc;
 mod permissions;
