@@ -74,8 +74,14 @@ async fn the_room_window_saves_nothing() {
         .await;
     let room_url = format!("{}/room123", room_server.uri());
     let fakes = Fakes::start_with_room(&room_url).await;
-    let (app, _opened) =
-        launch_with(&fakes, &[("SERENE_TEST_ROOM_ORIGIN", room_server.uri())]).await;
+    let (app, _opened) = launch_with(
+        &fakes,
+        &[
+            ("SERENE_TEST_ROOM_ORIGIN", room_server.uri()),
+            ("SERENE_TEST_ROOM_PRESENTATION", "window".into()),
+        ],
+    )
+    .await;
     ready(&app).await;
     let main_window = app.driver.window().await.unwrap();
     // The start button's label depends on whether the main page sees WebRTC; either way
@@ -90,14 +96,8 @@ async fn the_room_window_saves_nothing() {
     app.click_xpath("//section[@aria-labelledby='start-title']//button[@type='submit']")
         .await;
     app.wait_for_text("h1", "Your session").await;
-    // The e2e-only way to put a page in the room's place (see tests/video_e2e.rs).
-    let opened = app
-        .script_async(&format!(
-            "try {{ await window.__TAURI_INTERNALS__.invoke('open_room_window', {{ conversationId: '{}' }}); return 'ok'; }} catch (e) {{ return JSON.stringify(e); }}",
-            fakes::CONVERSATION_ID
-        ))
-        .await;
-    assert_eq!(opened, "ok");
+    // The page in the room's place: the Live screen asks `show_room`, and the core, told by
+    // the e2e-only SERENE_TEST_ROOM_PRESENTATION, opens the room window on the stand-in.
     let room = find_window(&app, &room_url, &main_window).await;
     app.driver.switch_to_window(room).await.unwrap();
 

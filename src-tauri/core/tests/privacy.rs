@@ -177,6 +177,7 @@ async fn delete_everything_removes_local_data_keys_and_remote_conversations() {
         "local-data-key",
         "audit-log-key",
         "audit-log-head",
+        serene_core::privacy::versions::VERSIONS_ACCOUNT,
     ] {
         assert!(
             s_store_is_empty(&s, account),

@@ -428,6 +428,10 @@ impl<S: SecretStore> Service<S> {
             (DATA_KEY_ACCOUNT, "Local data key"),
             (AUDIT_KEY_ACCOUNT, "Audit log key"),
             (AUDIT_HEAD_ACCOUNT, "Audit log checkpoint"),
+            (
+                crate::privacy::versions::VERSIONS_ACCOUNT,
+                "Versions of the sealed files",
+            ),
         ];
         self.vault.forget_all();
         let mut removed = Vec::new();
