@@ -38,6 +38,27 @@ pub enum Change {
         to: u32,
     },
     DeleteEverything,
+    /// Turning the app lock on, changing its passphrase, or turning it off.
+    AppLock {
+        what: LockChangeKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockChangeKind {
+    On,
+    Changed,
+    Off,
+}
+
+impl LockChangeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LockChangeKind::On => "on",
+            LockChangeKind::Changed => "changed",
+            LockChangeKind::Off => "off",
+        }
+    }
 }
 
 /// The words of one native dialog.
@@ -61,6 +82,7 @@ impl Change {
                 format!("{}_limit_raised_to_{to}", what.replace(' ', "_"))
             }
             Change::DeleteEverything => "delete_everything".into(),
+            Change::AppLock { what } => format!("app_lock_{}", what.name()),
         }
     }
 
@@ -130,6 +152,21 @@ impl Change {
                 "Delete everything?".to_string(),
                 "Serene will delete your conversations on Tavus, remove your keys from your keychain, and delete every file it keeps. This cannot be undone.".to_string(),
                 "Delete everything".to_string(),
+            ),
+            Change::AppLock { what: LockChangeKind::On } => (
+                "Lock Serene with a passphrase?".to_string(),
+                "Serene will ask for this passphrase whenever it starts or locks. If you forget it, the only way back in is to delete everything Serene keeps.".to_string(),
+                "Turn lock on".to_string(),
+            ),
+            Change::AppLock { what: LockChangeKind::Changed } => (
+                "Change your Serene passphrase?".to_string(),
+                "Serene will ask for the new passphrase from now on.".to_string(),
+                "Change passphrase".to_string(),
+            ),
+            Change::AppLock { what: LockChangeKind::Off } => (
+                "Turn the Serene lock off?".to_string(),
+                "Anyone using this computer account will be able to open Serene without a passphrase.".to_string(),
+                "Turn lock off".to_string(),
             ),
         };
         Question {

@@ -68,8 +68,7 @@ fn check_length(passphrase: &str) -> Result<()> {
 fn stretch(passphrase: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Result<Sensitive<Vec<u8>>> {
     // Parameters come from the keychain; bounds keep a damaged entry from asking for
     // gigabytes (and a tampered one gains nothing below our own cost: we never re-save it).
-    if !(8 * 1024..=1024 * 1024).contains(&m) || !(1..=10).contains(&t) || !(1..=4).contains(&p)
-    {
+    if !(8 * 1024..=1024 * 1024).contains(&m) || !(1..=10).contains(&t) || !(1..=4).contains(&p) {
         return Err(damaged());
     }
     let params = Params::new(m, t, p, Some(KEY_LEN)).map_err(|_| damaged())?;

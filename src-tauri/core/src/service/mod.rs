@@ -25,10 +25,12 @@ use crate::sensitive::Sensitive;
 use crate::settings::{Settings, SettingsFile, SettingsPatch, Verification};
 use crate::vault::{Keychain, SecretStore, Vault};
 
+mod lock;
 mod updates;
 mod video;
 mod voice;
 mod voice_session;
+pub use lock::{allowed_while_locked, LockRequest, LockStatus};
 pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSession};
 pub use voice_session::{VoiceSession, VoiceStartRequest};
 
@@ -137,6 +139,10 @@ struct State {
     settings: Settings,
     notice: Option<String>,
     sealer: Option<Arc<Sealer>>,
+    /// The app lock's passphrase wraps the data key (see `lock.rs`).
+    lock_enabled: bool,
+    /// The data key is withheld until the passphrase is given.
+    locked: bool,
 }
 
 pub struct Service<S: SecretStore = Keychain> {
@@ -157,6 +163,10 @@ pub struct Service<S: SecretStore = Keychain> {
     /// script cannot push older records out of sight by repeating them.
     local_audited: crate::policy::rate_limit::RollingWindow,
     refusals_recorded: Mutex<std::collections::HashMap<String, u64>>,
+    /// One passphrase check at a time, so parallel guesses cannot outrun the counter.
+    unlocking: Mutex<()>,
+    /// Wrong guesses made while locked, written to the audit log once it can be opened.
+    pending_failures: Mutex<Vec<u64>>,
 }
 
 impl<S: SecretStore> Service<S> {
@@ -173,6 +183,8 @@ impl<S: SecretStore> Service<S> {
                 settings: Settings::default(),
                 notice: None,
                 sealer: None,
+                lock_enabled: false,
+                locked: false,
             }),
             session_starts: crate::policy::rate_limit::RollingWindow::conversation_starts(),
             active: Mutex::new(None),
@@ -183,8 +195,16 @@ impl<S: SecretStore> Service<S> {
             spending: Mutex::new(()),
             local_audited: crate::policy::rate_limit::RollingWindow::locally_audited(),
             refusals_recorded: Mutex::new(std::collections::HashMap::new()),
+            unlocking: Mutex::new(()),
+            pending_failures: Mutex::new(Vec::new()),
         };
-        service.open_local_data();
+        if service.lock_entry_exists() {
+            let mut state = service.state();
+            state.lock_enabled = true;
+            state.locked = true;
+        } else {
+            service.open_local_data();
+        }
         service
     }
 
@@ -245,14 +265,38 @@ impl<S: SecretStore> Service<S> {
 
     /// The data key's sealer, created on first use and cached.
     fn sealer(&self) -> Result<Arc<Sealer>> {
-        if let Some(sealer) = self.state().sealer.clone() {
-            return Ok(sealer);
+        {
+            let state = self.state();
+            if state.locked {
+                return Err(lock::locked());
+            }
+            if let Some(sealer) = state.sealer.clone() {
+                return Ok(sealer);
+            }
+        }
+        // Never create a fresh data key while a wrapped one exists: that would orphan every
+        // sealed file. A keychain fault here is an error, not "no lock".
+        if self
+            .store
+            .read(crate::privacy::app_lock::WRAPPED_KEY_ACCOUNT)?
+            .is_some()
+        {
+            let mut state = self.state();
+            state.lock_enabled = true;
+            state.locked = true;
+            return Err(lock::locked());
         }
         let key = local_keys::load_or_create(&*self.store, DATA_KEY_ACCOUNT)?;
-        let versions = crate::privacy::versions::KeychainVersions::new(self.store.clone());
-        let sealer = Arc::new(Sealer::new(&key)?.with_versions(Arc::new(versions)));
+        let sealer = self.sealer_for(&key)?;
         self.state().sealer = Some(sealer.clone());
         Ok(sealer)
+    }
+
+    fn sealer_for(&self, key: &Sensitive<Vec<u8>>) -> Result<Arc<Sealer>> {
+        let versions = crate::privacy::versions::KeychainVersions::new(self.store.clone());
+        Ok(Arc::new(
+            Sealer::new(key)?.with_versions(Arc::new(versions)),
+        ))
     }
 
     fn audit_log(&self) -> Result<AuditLog> {
@@ -817,6 +861,10 @@ impl<S: SecretStore> Service<S> {
         let mut done = Vec::new();
         let mut not_done = Vec::new();
 
+        let was_locked = self.state().locked;
+        if was_locked {
+            not_done.push("Serene was locked, so it could not read which conversations it started on Tavus. You can delete them in your Tavus account.".into());
+        }
         let journal = self.journal();
         if !journal.is_empty() {
             match self.vault.key(Provider::Tavus) {
@@ -860,6 +908,11 @@ impl<S: SecretStore> Service<S> {
             (DATA_KEY_ACCOUNT, "Local data key"),
             (AUDIT_KEY_ACCOUNT, "Audit log key"),
             (AUDIT_HEAD_ACCOUNT, "Audit log checkpoint"),
+            (
+                crate::privacy::app_lock::WRAPPED_KEY_ACCOUNT,
+                "Locked data key",
+            ),
+            (crate::privacy::app_lock::ATTEMPTS_ACCOUNT, "Lock attempts"),
         ];
         self.vault.forget_all();
         let mut removed_entries = Vec::new();
@@ -894,6 +947,8 @@ impl<S: SecretStore> Service<S> {
         state.settings = Settings::default();
         state.sealer = None;
         state.notice = None;
+        state.locked = false;
+        state.lock_enabled = false;
         DeletionReport { done, not_done }
     }
 }
