@@ -19,6 +19,16 @@ cargo fmt --manifest-path bench/harness/Cargo.toml --check
 cargo fmt --manifest-path bench/hello/Cargo.toml --check
 
 build_ui
+say "IPC bindings: generated from the core's types, committed, and the UI type-checks against them"
+bindings="$(mktemp -d)"
+TS_RS_EXPORT_DIR="$bindings" cargo test -p serene-core --lib --locked --quiet export_bindings >/dev/null
+if ! diff -r "$bindings" ui/src/lib/bindings; then
+  rm -rf "$bindings"
+  die "ui/src/lib/bindings differs from the core's types: run 'cargo test -p serene-core --lib export_bindings' (after removing ui/src/lib/bindings) and commit the result."
+fi
+rm -rf "$bindings"
+(cd ui && npm run --silent check)
+
 say "UI unit tests"
 (cd ui && npm test --silent)
 

@@ -27,6 +27,7 @@ pub mod vault;
 #[cfg(any(windows, serene_check_windows))]
 #[cfg_attr(not(windows), allow(dead_code))]
 mod vault_windows;
+pub mod views;
 pub mod voice;
 
 pub use error::{Error, ErrorCode};

@@ -18,7 +18,8 @@ use crate::updates::Channel;
 pub const FILE_NAME: &str = "settings.sealed";
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
     /// Seconds since the Unix epoch.
@@ -27,7 +28,8 @@ pub struct Verification {
     pub outcome: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, optional_fields = nullable)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     pub schema_version: u32,
@@ -170,7 +172,8 @@ impl Settings {
 }
 
 /// The choices the UI may change. `Some("")` clears a choice; `None` leaves it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsPatch {
     pub tavus_replica_id: Option<String>,

@@ -20,7 +20,8 @@ pub const TEST_INSTALL_LOG_VAR: &str = "SERENE_TEST_UPDATE_INSTALL_LOG";
 /// Longest release-notes text shown; longer notes are cut (the page renders them as text).
 pub const MAX_NOTES_CHARS: usize = 4_000;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     #[default]
@@ -133,7 +134,8 @@ pub fn notes_for_display(raw: Option<&str>) -> String {
 }
 
 /// What the person sees when an update is available.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateOffer {
     pub version: String,
@@ -144,7 +146,8 @@ pub struct UpdateOffer {
 }
 
 /// Download progress sent to the page while an update downloads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct DownloadProgress {
     pub downloaded: u64,

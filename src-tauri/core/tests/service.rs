@@ -73,6 +73,23 @@ fn eleven_models() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!([]))
 }
 
+/// A service whose ElevenLabs key was saved, after passing its live check.
+async fn with_eleven_key() -> (MockServer, tempfile::TempDir, Service<MemoryStore>) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(eleven_models())
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&server, dir.path()).await;
+    service
+        .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
+        .await
+        .unwrap();
+    (server, dir, service)
+}
+
 #[tokio::test]
 async fn a_key_that_stops_working_is_remembered_as_such() {
     let server = MockServer::start().await;
@@ -134,18 +151,7 @@ async fn a_refused_first_key_is_never_stored() {
 
 #[tokio::test]
 async fn account_changes_wait_for_the_persons_confirmation_outside_the_page() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/models"))
-        .respond_with(eleven_models())
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let service = service(&server, dir.path()).await;
-    service
-        .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
-        .await
-        .unwrap();
+    let (_server, _dir, service) = with_eleven_key().await;
     service
         .update_settings(SettingsPatch {
             elevenlabs_agent_id: Some("agent_01jmine".into()),
@@ -217,18 +223,7 @@ async fn account_changes_wait_for_the_persons_confirmation_outside_the_page() {
 
 #[tokio::test]
 async fn consent_and_export_cannot_flood_the_audit_log_and_key_events_stay_visible() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/models"))
-        .respond_with(eleven_models())
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let service = service(&server, dir.path()).await;
-    service
-        .set_key(Provider::ElevenLabs, &key(ELEVEN_KEY))
-        .await
-        .unwrap();
+    let (_server, _dir, service) = with_eleven_key().await;
     let mut refused = 0;
     for _ in 0..400 {
         let outcome = service

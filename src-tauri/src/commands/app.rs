@@ -1,22 +1,14 @@
 //! The app itself: version information and crisis-help links.
 
-use serde::Serialize;
+use serene_core::views::AppInfo;
 use serene_core::{crisis, Error};
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AppInfo {
-    name: &'static str,
-    version: &'static str,
-    platform: &'static str,
-}
 
 #[tauri::command]
 pub fn app_info() -> AppInfo {
     AppInfo {
-        name: "Serene",
-        version: env!("CARGO_PKG_VERSION"),
-        platform: std::env::consts::OS,
+        name: "Serene".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        platform: std::env::consts::OS.into(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Consent, the privacy dashboard, the audit log, export and delete-everything.
 
-use serde::Serialize;
 use serene_core::service::{AuditView, ConsentView, DeletionReport, PrivacyOverview};
+use serene_core::views::ExportOutcome;
 use serene_core::{Error, ErrorCode};
 use tauri::{AppHandle, Runtime, State};
 
@@ -38,14 +38,6 @@ pub async fn privacy_overview(service: State<'_, Service>) -> Result<PrivacyOver
 #[tauri::command]
 pub async fn audit_log(service: State<'_, Service>) -> Result<AuditView, Error> {
     service.audit()
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportOutcome {
-    saved: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file_name: Option<String>,
 }
 
 /// Asks where to save (native dialog), then writes everything local as one JSON file.

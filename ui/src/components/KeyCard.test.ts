@@ -11,8 +11,9 @@ vi.mock("@tauri-apps/api/core", () => ({
 }));
 
 import KeyCard from "./KeyCard.svelte";
+import type { KeyView } from "../lib/ipc";
 
-const props = (view: unknown, onchange = () => {}) => ({
+const props = (view: KeyView | null, onchange: (view: KeyView) => void = () => {}) => ({
   provider: "tavus" as const,
   name: "Tavus",
   where: "Tavus portal",
@@ -35,7 +36,7 @@ describe("KeyCard", () => {
       lastCheck: { checkedAt: 1, outcome: "verified" },
     });
     const changes: unknown[] = [];
-    render(KeyCard, props({ provider: "tavus", configured: false }, (v: unknown) => changes.push(v)));
+    render(KeyCard, props({ provider: "tavus", configured: false }, (v: KeyView) => changes.push(v)));
     const field = screen.getByLabelText("Tavus API key") as HTMLInputElement;
     expect(field.type).toBe("password");
     await fireEvent.input(field, { target: { value: "  tvsk_example_key_abcd  " } });

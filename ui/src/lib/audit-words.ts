@@ -5,7 +5,7 @@ const PROVIDER_NAMES: Record<string, string> = { tavus: "Tavus", elevenlabs: "El
 /** An audit event, in words. */
 export function describeEvent(record: AuditRecord): string {
   const e = record.event;
-  const provider = PROVIDER_NAMES[String(e.provider)] ?? "";
+  const provider = "provider" in e ? (PROVIDER_NAMES[e.provider] ?? "") : "";
   switch (e.kind) {
     case "key_saved":
       return `${provider} key saved`;
@@ -48,7 +48,8 @@ export function describeEvent(record: AuditRecord): string {
     case "update_refused":
       return `Update refused: ${String(e.reason).replace(/_/g, " ")}`;
     default:
-      return e.kind.replace(/_/g, " ");
+      // A kind this page does not know yet (a newer core): its name, readably.
+      return String((e as { kind: string }).kind).replace(/_/g, " ");
   }
 }
 

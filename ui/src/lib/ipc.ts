@@ -1,112 +1,55 @@
 // The only door to the core. Every call returns the core's `{code, message}` error on failure.
 import { Channel, invoke } from "@tauri-apps/api/core";
 
-export type ErrorCode =
-  | "invalid_input"
-  | "not_allowed"
-  | "rate_limited"
-  | "system_unavailable"
-  | "key_missing"
-  | "keychain_unavailable"
-  | "keychain_locked"
-  | "keychain_access_denied"
-  | "keychain_item_too_large"
-  | "keychain_failure"
-  | "invalid_key"
-  | "key_lacks_permission"
-  | "out_of_credits"
-  | "concurrency_limit"
-  | "not_found"
-  | "text_too_long"
-  | "upstream_rejected"
-  | "upstream_unavailable"
-  | "upstream_timeout"
-  | "upstream_unexpected"
-  | "network_unavailable"
-  | "room_refused"
-  | "update_refused"
-  | "session_in_progress"
-  | "not_confirmed"
-  | "spending_limit"
-  | "key_not_verified"
-  | "internal";
+// Every shape that crosses IPC is generated from the core's Rust types (ts-rs) into
+// ./bindings; `scripts/test.sh` regenerates them and fails if they differ from what is
+// committed. This file holds behaviour only: the calls, channels and error handling.
+import type { AgentEvent } from "./bindings/AgentEvent";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { AuditView } from "./bindings/AuditView";
+import type { Budgets } from "./bindings/Budgets";
+import type { Choice } from "./bindings/Choice";
+import type { ConsentView } from "./bindings/ConsentView";
+import type { DeletionReport } from "./bindings/DeletionReport";
+import type { DownloadProgress } from "./bindings/DownloadProgress";
+import type { Error as AppError } from "./bindings/Error";
+import type { ExerciseView } from "./bindings/ExerciseView";
+import type { ExportOutcome } from "./bindings/ExportOutcome";
+import type { KeyView } from "./bindings/KeyView";
+import type { PrivacyOverview } from "./bindings/PrivacyOverview";
+import type { Provider } from "./bindings/Provider";
+import type { SessionStatus } from "./bindings/SessionStatus";
+import type { SettingsPatch } from "./bindings/SettingsPatch";
+import type { SettingsView } from "./bindings/SettingsView";
+import type { SpeechDone } from "./bindings/SpeechDone";
+import type { SpeechText } from "./bindings/SpeechText";
+import type { StartRequest } from "./bindings/StartRequest";
+import type { StartedSession } from "./bindings/StartedSession";
+import type { UpdateOffer } from "./bindings/UpdateOffer";
+import type { Usage } from "./bindings/Usage";
+import type { VoiceSession } from "./bindings/VoiceSession";
 
-export interface AppError {
-  code: ErrorCode;
-  message: string;
-  retryAfterSeconds?: number;
-}
-
-export interface AppInfo {
-  name: string;
-  version: string;
-  platform: string;
-}
-
-export type Provider = "tavus" | "elevenlabs";
-
-export interface KeyCheck {
-  checkedAt: number;
-  outcome: string;
-}
-
-export interface KeyView {
-  provider: Provider;
-  configured: boolean;
-  lastFour?: string;
-  lastCheck?: KeyCheck;
-}
-
-export interface Choice {
-  id: string;
-  name: string;
-}
-
-export interface Settings {
-  schemaVersion: number;
-  tavusReplicaId?: string | null;
-  tavusPersonaId?: string | null;
-  elevenlabsVoiceId?: string | null;
-  elevenlabsModelId?: string | null;
-  elevenlabsAgentId?: string | null;
-  auditRetentionDays: number;
-  anonymousSessions: boolean;
-  sessionLanguage: string;
-  updateChannel: UpdateChannel;
-  checkUpdatesAutomatically: boolean;
-  dailySpeechCharacters: number;
-  dailyVideoMinutes: number;
-  dailyVoiceMinutes: number;
-  notice?: string;
-}
-
-export interface Budget {
-  limit: number;
-  left: number;
-}
-
-export interface Budgets {
-  speechCharacters: Budget;
-  videoMinutes: Budget;
-  voiceMinutes: Budget;
-  typedSpeechMaxCharacters: number;
-}
+export type { AgentEvent, AppError, AppInfo, AuditView, Budgets, Choice, ConsentView, DeletionReport };
+export type { DownloadProgress, ExportOutcome, KeyView, PrivacyOverview, Provider, SessionStatus };
+export type { SettingsPatch, SpeechDone, StartRequest, StartedSession, UpdateOffer };
+export type { AuditCheck } from "./bindings/AuditCheck";
+export type { AuditRecord } from "./bindings/AuditRecord";
+export type { Breathing } from "./bindings/Breathing";
+export type { Budget } from "./bindings/Budget";
+export type { ConsentRecord } from "./bindings/ConsentRecord";
+export type { ErrorCode } from "./bindings/ErrorCode";
+export type { StoredFile } from "./bindings/StoredFile";
+export type { Verification as KeyCheck } from "./bindings/Verification";
+export type { Channel as UpdateChannel } from "./bindings/Channel";
+export type { Step as ExerciseStep } from "./bindings/Step";
+/** The settings as `get_settings` answers them (with the one-time notice). */
+export type Settings = SettingsView;
+export type Exercise = ExerciseView;
+export type SpeechRequest = SpeechText;
+export type SpeechUsage = Usage;
+export type VoiceSessionInfo = VoiceSession;
 
 export const spendingBudgets = () => call<Budgets>("spending_budgets");
-
-export type UpdateChannel = "stable" | "beta";
-
-export type SettingsPatch = Partial<
-  Record<
-    "tavusReplicaId" | "tavusPersonaId" | "elevenlabsVoiceId" | "elevenlabsModelId" | "elevenlabsAgentId",
-    string
-  >
-> & {
-  auditRetentionDays?: number;
-  anonymousSessions?: boolean;
-  updateChannel?: UpdateChannel;
-  checkUpdatesAutomatically?: boolean;
-};
 
 export function toAppError(raw: unknown): AppError {
   if (raw && typeof raw === "object" && "code" in raw && "message" in raw) {
@@ -141,72 +84,20 @@ export const listModels = () => call<Choice[]>("list_models");
 export const getSettings = () => call<Settings>("get_settings");
 export const updateSettings = (patch: SettingsPatch) => call<Settings>("update_settings", { patch });
 
-export interface ConsentRecord {
-  version: number;
-  agreedAt: number;
-}
-
-export interface ConsentView {
-  requiredVersion: number;
-  record?: ConsentRecord;
-  current: boolean;
-}
-
-export interface AuditCheck {
-  intact: boolean;
-  records: number;
-  problem?: string;
-  problemAt?: number;
-}
-
-export interface AuditRecord {
-  seq: number;
-  at: number;
-  event: { kind: string; [field: string]: unknown };
-}
-
-export interface StoredFile {
-  what: string;
-  bytes: number;
-}
-
-export interface PrivacyOverview {
-  stored: StoredFile[];
-  consent: ConsentView;
-  audit: AuditCheck;
-  retentionDays: number;
-  anonymousSessions: boolean;
-  openConversations: number;
-  keptConversations: number;
-}
-
-export interface DeletionReport {
-  done: string[];
-  notDone: string[];
-}
-
 export const getConsent = () => call<ConsentView>("get_consent");
 export const giveConsent = (version: number) => call<ConsentView>("give_consent", { version });
 export const withdrawConsent = () => call<ConsentView>("withdraw_consent");
 export const privacyOverview = () => call<PrivacyOverview>("privacy_overview");
-export const auditLog = () =>
-  call<{ check: AuditCheck; records: AuditRecord[]; pinned: AuditRecord[] }>("audit_log");
-export const exportData = () => call<{ saved: boolean; fileName?: string }>("export_data");
+export const auditLog = () => call<AuditView>("audit_log");
+export const exportData = () => call<ExportOutcome>("export_data");
 export const deleteEverything = () => call<DeletionReport>("delete_everything");
 
-export interface StartedSession {
-  conversationId: string;
-  roomUrl: string;
-  startedAt: number;
-  endsAt: number;
-}
-
-export const startVideoSession = (request: { topic: string; minutes: number; captions: boolean }) =>
+export const startVideoSession = (request: StartRequest) =>
   call<StartedSession>("start_video_session", { request });
 export const endVideoSession = (conversationId: string) =>
   call<void>("end_video_session", { conversationId });
 export const videoSessionStatus = (conversationId: string) =>
-  call<{ ended: boolean }>("video_session_status", { conversationId });
+  call<SessionStatus>("video_session_status", { conversationId });
 export const stuckSessions = () => call<number>("stuck_sessions");
 export const endStuckSessions = () => call<number>("end_stuck_sessions");
 export const checkVideoSetup = () => call<string>("check_video_setup");
@@ -219,18 +110,6 @@ export function webviewHasWebRtc(): boolean {
   return typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== "undefined";
 }
 
-export interface UpdateOffer {
-  version: string;
-  currentVersion: string;
-  notes: string;
-  date?: string;
-}
-
-export interface DownloadProgress {
-  downloaded: number;
-  total?: number;
-}
-
 /** `null`: Serene is up to date. */
 export const checkForUpdate = () => call<UpdateOffer | null>("check_for_update");
 export function downloadUpdate(onProgress: (progress: DownloadProgress) => void): Promise<void> {
@@ -240,69 +119,16 @@ export function downloadUpdate(onProgress: (progress: DownloadProgress) => void)
 }
 export const installUpdate = () => call<void>("install_update");
 
-export interface Breathing {
-  inhale: number;
-  hold: number;
-  exhale: number;
-  rest: number;
-}
-
-export interface ExerciseStep {
-  say: string;
-  seconds: number;
-  breathing?: Breathing;
-}
-
-export interface Exercise {
-  id: string;
-  title: string;
-  summary: string;
-  steps: ExerciseStep[];
-  characterCost: number;
-  totalSeconds: number;
-}
-
-export type SpeechRequest =
-  | { kind: "exercise_step"; exercise: string; step: number }
-  | { kind: "preview" }
-  | { kind: "typed"; text: string };
-
-export interface SpeechDone {
-  bytes: number;
-  stopped: boolean;
-}
-
-export interface SpeechUsage {
-  tier: string;
-  used: number;
-  limit: number;
-  remaining: number;
-  resetsAt?: number;
-}
-
 export const listExercises = () => call<Exercise[]>("list_exercises");
 export const speechUsage = () => call<SpeechUsage>("speech_usage");
 export const stopSpeech = () => call<void>("stop_speech");
+
 /** Streams speech; `onChunk` gets the audio (MP3) as it arrives from the core. */
 export function speak(request: SpeechRequest, onChunk: (chunk: ArrayBuffer) => void): Promise<SpeechDone> {
   const channel = new Channel<ArrayBuffer>();
   channel.onmessage = onChunk;
   return call<SpeechDone>("speak", { request, onAudio: channel });
 }
-
-export interface VoiceSessionInfo {
-  endsAt: number;
-}
-
-export type AgentEvent =
-  | { kind: "started"; conversationId: string; agentOutputFormat: string; userInputFormat: string }
-  | { kind: "agent_audio"; pcmBase64: string; eventId?: number }
-  | { kind: "user_transcript"; text: string }
-  | { kind: "agent_response"; text: string }
-  | { kind: "agent_correction"; text: string }
-  | { kind: "interruption" }
-  | { kind: "ended"; how: "stopped" | "time_cap" | "closed_by_agent" }
-  | { kind: "failed"; error: AppError };
 
 export function startVoiceSession(minutes: number, onEvent: (event: AgentEvent) => void): Promise<VoiceSessionInfo> {
   const channel = new Channel<AgentEvent>();

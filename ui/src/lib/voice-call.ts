@@ -76,7 +76,7 @@ export class VoiceCall {
     const samples = decodePcm16(base64);
     if (samples.length === 0) return;
     const buffer = context.createBuffer(1, samples.length, this.outputRate);
-    buffer.copyToChannel(samples, 0);
+    buffer.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
     const node = context.createBufferSource();
     node.buffer = buffer;
     node.connect(context.destination);

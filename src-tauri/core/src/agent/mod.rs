@@ -21,7 +21,8 @@ pub use relay::{AgentRelay, MAX_FRAME_BYTES};
 pub use url::{AgentUrlPolicy, AGENT_HOSTS};
 
 /// What the relay reports, in the order it happened.
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(
     tag = "kind",
     rename_all = "snake_case",
@@ -100,7 +101,7 @@ fn redacted_text(f: &mut fmt::Formatter<'_>, name: &str, text: &str) -> fmt::Res
         .finish()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EndHow {
     /// `stop()` was called or the handle was dropped.

@@ -23,7 +23,8 @@ pub const FILE_NAME: &str = "audit.log";
 const PURPOSE: &str = "audit-record";
 
 /// Security events. Ids and outcomes only: nothing a person said or typed, no key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AuditEvent {
     KeySaved {
@@ -109,7 +110,8 @@ impl AuditEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AuditRecord {
     pub seq: u64,
     /// Seconds since the Unix epoch.
@@ -156,7 +158,8 @@ impl Head {
 }
 
 /// What verification found, in a form the UI can show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditCheck {
     pub intact: bool,

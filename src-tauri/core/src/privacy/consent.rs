@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 /// test `consent.test.ts` pins the text to this version.
 pub const CONSENT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentRecord {
     pub version: u32,

@@ -35,7 +35,8 @@ pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSe
 pub use voice_session::{VoiceSession, VoiceStartRequest};
 
 /// What the UI shows about a key: never the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyView {
     pub provider: Provider,
@@ -47,13 +48,15 @@ pub struct KeyView {
 }
 
 /// One entry of a picker: an id and the name a person recognises.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Choice {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
     #[serde(flatten)]
@@ -63,7 +66,8 @@ pub struct SettingsView {
     pub notice: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentView {
     pub required_version: u32,
@@ -73,7 +77,8 @@ pub struct ConsentView {
     pub current: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditView {
     pub check: AuditCheck,
@@ -84,7 +89,8 @@ pub struct AuditView {
     pub pinned: Vec<AuditRecord>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct PrivacyOverview {
     pub stored: Vec<StoredFile>,
@@ -97,7 +103,8 @@ pub struct PrivacyOverview {
     pub kept_conversations: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct DeletionReport {
     pub done: Vec<String>,
@@ -116,14 +123,16 @@ pub struct JournalEntry {
 }
 
 /// One daily budget as the page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct Budget {
     pub limit: u32,
     pub left: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct Budgets {
     pub speech_characters: Budget,

@@ -27,7 +27,8 @@ const GREETING: &str =
 const LEFT_TIMEOUT: u32 = 30;
 const ABSENT_TIMEOUT: u32 = 120;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartRequest {
     #[serde(default)]
@@ -44,7 +45,8 @@ impl StartRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct StartedSession {
     pub conversation_id: String,
@@ -76,7 +78,8 @@ pub enum EndReason {
     StuckCleanup,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionStatus {
     pub ended: bool,

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct Breathing {
     pub inhale: u32,
@@ -13,7 +14,8 @@ pub struct Breathing {
     pub rest: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Step {
     pub say: &'static str,
@@ -23,7 +25,8 @@ pub struct Step {
     pub breathing: Option<Breathing>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Exercise {
     pub id: &'static str,
@@ -124,7 +127,8 @@ pub const EXERCISES: &[Exercise] = &[
 ];
 
 /// An exercise as the page lists it, with what it costs and how long it takes.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct ExerciseView {
     #[serde(flatten)]

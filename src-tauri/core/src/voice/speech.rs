@@ -25,7 +25,8 @@ const MAX_TYPED_BYTES: usize = 160_000;
 const UNKNOWN_MODEL_LIMIT: usize = 3_000;
 
 /// What the page asks to hear. Free text is only ever what the person typed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SpeechText {
     ExerciseStep { exercise: String, step: usize },
@@ -103,7 +104,8 @@ pub fn character_limit(model_id: &str, live: Option<&[Model]>) -> usize {
 }
 
 /// The account's speech quota, for settings and before an exercise plays.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     pub tier: String,
@@ -115,7 +117,8 @@ pub struct Usage {
 }
 
 /// How a speech request ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct SpeechDone {
     pub bytes: u64,
