@@ -43,4 +43,16 @@ dailyVideoMinutes: number,
 /**
  * The most ElevenLabs voice-conversation minutes Serene may start in a day.
  */
-dailyVoiceMinutes: number, };
+dailyVoiceMinutes: number, 
+/**
+ * With the app lock on: lock after this many idle minutes (0: only at start and by hand).
+ */
+idleLockMinutes: number, 
+/**
+ * Quick exit quits Serene instead of hiding it.
+ */
+quickExitQuits: boolean, 
+/**
+ * Windows are titled "Notes", never "Serene" or anything about a session.
+ */
+discreetTitle: boolean, };
