@@ -94,6 +94,15 @@ impl<S: SecretStore> Service<S> {
         self.state().locked
     }
 
+    pub fn lock_enabled(&self) -> bool {
+        self.state().lock_enabled
+    }
+
+    /// The settings in force, without taking the one-time start-up notice (for the shell).
+    pub fn current_settings(&self) -> Settings {
+        self.state().settings.clone()
+    }
+
     pub fn lock_status(&self) -> LockStatus {
         let (enabled, locked) = {
             let state = self.state();
