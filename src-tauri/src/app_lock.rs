@@ -68,9 +68,13 @@ pub fn main_title<R: Runtime>(app: &AppHandle<R>) -> &'static str {
     }
 }
 
-/// The room window's title: never anything about a session.
+/// The room window's title: neutral when the person chose discretion.
 pub fn room_title<R: Runtime>(app: &AppHandle<R>) -> &'static str {
-    main_title(app)
+    if app.state::<Service>().current_settings().discreet_title {
+        NEUTRAL_TITLE
+    } else {
+        "Serene session"
+    }
 }
 
 /// Locks (when the lock is on): ends what is running, closes the room, drops the key and
