@@ -59,6 +59,7 @@ fn the_served_policy_passes_csp_evaluator() {
     for directive in [
         "default-src 'self'",
         "object-src 'none'",
+        "frame-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
     ] {

@@ -245,8 +245,11 @@ async fn a_person_adds_keys_checks_them_and_picks_a_therapist() {
     app.choose("Therapist's manner (Tavus persona)", "Supportive listener")
         .await;
     app.choose("Voice (ElevenLabs)", "Rachel").await;
-    app.choose("Speech model (ElevenLabs)", "Eleven Multilingual v2")
-        .await;
+    app.choose(
+        "Speech model (ElevenLabs)",
+        "Eleven Multilingual v2 (up to 10,000 characters)",
+    )
+    .await;
     app.wait_for_contains("Saved.").await;
     // Both keys checked: two "Checked and working" lines (the second check may still be
     // on its way when the pickers are done).

@@ -134,7 +134,21 @@ const TABLE: &[(&str, &[Arg])] = &[
     ("privacy_overview", &[]),
     ("audit_log", &[]),
     ("export_data", &[]),
-    ("delete_everything", &[]),
+    (
+        "delete_everything",
+        &[
+            Arg {
+                name: "options",
+                kind: Kind::Object(&["leaveRemote"]),
+                normal: r#"{"leaveRemote": "not a yes or no"}"#,
+            },
+            Arg {
+                name: "onProgress",
+                kind: Kind::Channel,
+                normal: r#""__CHANNEL__:4245""#,
+            },
+        ],
+    ),
     (
         "start_video_session",
         &[Arg {
@@ -148,8 +162,8 @@ const TABLE: &[(&str, &[Arg])] = &[
     ("stuck_sessions", &[]),
     ("end_stuck_sessions", &[]),
     ("check_video_setup", &[]),
-    ("open_room_in_browser", CONVERSATION),
-    ("open_room_window", CONVERSATION),
+    ("room_presentation", &[]),
+    ("show_room", CONVERSATION),
     ("check_for_update", &[]),
     (
         "download_update",

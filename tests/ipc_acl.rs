@@ -23,14 +23,16 @@ fn args_for(command: &str) -> Value {
         "update_settings" => json!({ "patch": { "tavusReplicaId": "../x" } }),
         "give_consent" => json!({ "version": 999 }),
         "start_video_session" => json!({ "request": { "minutes": 7 } }),
-        "end_video_session"
-        | "video_session_status"
-        | "open_room_in_browser"
-        | "open_room_window" => json!({ "conversationId": "not-journaled" }),
+        "end_video_session" | "video_session_status" | "show_room" => {
+            json!({ "conversationId": "not-journaled" })
+        }
         // A channel id as the page's `Channel` sends it.
         "download_update" => json!({ "onProgress": "__CHANNEL__:1" }),
         "speak" => json!({ "request": { "kind": "preview" }, "onAudio": "__CHANNEL__:2" }),
         "start_voice_session" => json!({ "request": { "minutes": 7 }, "onEvent": "__CHANNEL__:3" }),
+        "delete_everything" => {
+            json!({ "options": { "leaveRemote": "not a yes or no" }, "onProgress": "__CHANNEL__:4" })
+        }
         _ => json!({}),
     }
 }

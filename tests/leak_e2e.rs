@@ -9,8 +9,8 @@
 //! - the main window (the app's own page, under the strict CSP from `tauri.conf.json`, the
 //!   navigation guard and the new-window denial): nothing may reach a tripwire, whatever
 //!   the vector, and the page must still be the app afterwards;
-//! - a page placed in the room window's position (`open_room_window` with the e2e-only
-//!   `SERENE_TEST_ROOM_ORIGIN`). That page is remote by design (Daily Prebuilt) and has no
+//! - a page placed in the room window's position (`show_room` with the e2e-only
+//!   `SERENE_TEST_ROOM_ORIGIN` and `SERENE_TEST_ROOM_PRESENTATION=window`). That page is remote by design (Daily Prebuilt) and has no
 //!   CSP of ours (Tauri injects the configured CSP into the app's own assets only), so its
 //!   own subresource loads are *not* our boundary: they are tried and recorded, not
 //!   asserted. What the app does promise for that window, and what is asserted, is: no
@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::app::App;
-use support::fakes::{self, Fakes};
+use support::fakes::Fakes;
 use support::flows::{launch_with, ready, start_session};
 use thirtyfour::prelude::*;
 use wiremock::matchers::{method, path};
@@ -702,6 +702,116 @@ async fn nothing_leaves_the_main_page() {
     );
 }
 
+/// WebRTC is not governed by `connect-src`. WebKitGTK here has none at all, so "absent"
+/// alone would prove nothing: the main page must show the app's own removal (each name a
+/// non-configurable, non-writable own property holding `undefined`, which only
+/// `no_webrtc.js` makes), in the page and in a same-origin frame, and page script must
+/// fail to restore any of them.
+const WEBRTC_NAMES: &[&str] = &[
+    "RTCPeerConnection",
+    "webkitRTCPeerConnection",
+    "RTCDataChannel",
+    "RTCRtpSender",
+    "RTCRtpReceiver",
+    "RTCRtpTransceiver",
+    "RTCIceCandidate",
+    "RTCSessionDescription",
+    "RTCDtlsTransport",
+    "RTCIceTransport",
+    "RTCSctpTransport",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webrtc_is_removed_from_the_main_page_for_good() {
+    let app = App::launch(&[]).await;
+    let names = serde_json::to_string(WEBRTC_NAMES).unwrap();
+    let seen = app
+        .script_async(&format!(
+            "const names = {names};\
+             const state = (w) => Object.fromEntries(names.map((n) => {{\
+               const d = Object.getOwnPropertyDescriptor(w, n);\
+               return [n, d ? `${{typeof d.value}} writable=${{d.writable}} configurable=${{d.configurable}}` : 'no own property'];\
+             }}));\
+             const before = state(window);\
+             const restore = {{}};\
+             for (const n of names) {{\
+               const fake = function () {{}};\
+               try {{ delete window[n]; }} catch (e) {{}}\
+               try {{ Object.defineProperty(window, n, {{ value: fake, configurable: true, writable: true }}); }} catch (e) {{}}\
+               try {{ window[n] = fake; }} catch (e) {{}}\
+               try {{ Reflect.set(globalThis, n, fake); }} catch (e) {{}}\
+               restore[n] = typeof window[n];\
+             }}\
+             const frames = {{}};\
+             const host = document.createElement('div');\
+             document.body.appendChild(host);\
+             const shadow = host.attachShadow({{ mode: 'closed' }});\
+             const make = {{\
+               blank: () => {{ const f = document.createElement('iframe'); document.body.appendChild(f); return f; }},\
+               srcdoc: () => {{ const f = document.createElement('iframe'); f.srcdoc = '<p>x</p>'; document.body.appendChild(f); return f; }},\
+               srcdocLater: () => {{ const f = document.createElement('iframe'); document.body.appendChild(f); f.setAttribute('srcdoc', '<p>x</p>'); return f; }},\
+               innerHTML: () => {{ const d = document.createElement('div'); document.body.appendChild(d); d.innerHTML = '<iframe srcdoc=\"<p>x</p>\"></iframe>'; return d.firstChild; }},\
+               shadowRoot: () => {{ const f = document.createElement('iframe'); f.srcdoc = '<p>x</p>'; shadow.appendChild(f); return f; }},\
+             }};\
+             for (const [label, build] of Object.entries(make)) {{\
+               let f;\
+               try {{ f = build(); }} catch (e) {{ frames[label] = 'refused: ' + e.name; continue; }}\
+               await new Promise((r) => setTimeout(r, 700));\
+               try {{ frames[label] = f.contentWindow ? state(f.contentWindow) : 'no window'; }}\
+               catch (e) {{ frames[label] = 'no access: ' + e.name; }}\
+               f.remove();\
+             }}\
+             host.remove();\
+             const writes = {{}};\
+             for (const name of ['open', 'write', 'writeln']) {{\
+               try {{ document[name]('<iframe srcdoc=x></iframe>'); writes[name] = 'wrote'; }} catch (e) {{ writes[name] = 'refused'; }}\
+             }}\
+             writes.setHTMLUnsafe = typeof document.body.setHTMLUnsafe;\
+             return JSON.stringify({{ before, restore, frames, writes }});"
+        ))
+        .await;
+    let text = seen.as_str().expect("a report").to_string();
+    println!("{text}");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let removed = "undefined writable=false configurable=false";
+    for name in WEBRTC_NAMES {
+        assert_eq!(
+            report["before"][name], removed,
+            "{name} is not removed in the main page: {text}"
+        );
+        assert_eq!(
+            report["restore"][name], "undefined",
+            "page script restored {name}: {text}"
+        );
+    }
+    for (label, frame) in report["frames"].as_object().unwrap() {
+        // A frame that was removed is fine; one the page can reach must be as clean.
+        assert!(
+            frame.is_object() || frame == "no window",
+            "the {label} frame: {frame}"
+        );
+        if let Some(frame) = frame.as_object() {
+            for name in WEBRTC_NAMES {
+                assert_eq!(
+                    frame[*name], removed,
+                    "{name} is not removed in a {label} frame: {text}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        report["frames"]["blank"]["RTCPeerConnection"], removed,
+        "an about:blank frame should stay, and be clean: {text}"
+    );
+    for name in ["open", "write", "writeln"] {
+        assert_eq!(report["writes"][name], "refused", "document.{name}: {text}");
+    }
+    assert_eq!(report["writes"]["setHTMLUnsafe"], "undefined");
+    // Still the app.
+    app.by_text("button", "Get help now").await;
+    app.quit().await;
+}
+
 /// The page the test puts in the room's place: plain, so that the test drives it through
 /// WebDriver like the main page.
 const ROOM_PAGE: &str =
@@ -731,22 +841,22 @@ async fn nothing_leaves_the_room_window_by_navigation_new_windows_or_ipc() {
         .await;
     let room_url = format!("{}/room123", room_server.uri());
     let fakes = Fakes::start_with_room(&room_url).await;
-    let (app, opened_log) =
-        launch_with(&fakes, &[("SERENE_TEST_ROOM_ORIGIN", room_server.uri())]).await;
+    let (app, opened_log) = launch_with(
+        &fakes,
+        &[
+            ("SERENE_TEST_ROOM_ORIGIN", room_server.uri()),
+            ("SERENE_TEST_ROOM_PRESENTATION", "window".into()),
+        ],
+    )
+    .await;
     ready(&app).await;
     let main_url = app.page_url().await;
     let main_window = app.driver.window().await.unwrap();
     start_session(&app, "").await;
     app.wait_for_text("h1", "Your session").await;
-    // The e2e-only way to put a page in the room's place (see tests/video_e2e.rs): the
-    // session window the core opens on Windows and macOS, here showing our loopback page.
-    let opened = app
-        .script_async(&format!(
-            "try {{ await window.__TAURI_INTERNALS__.invoke('open_room_window', {{ conversationId: '{}' }}); return 'ok'; }} catch (e) {{ return JSON.stringify(e); }}",
-            fakes::CONVERSATION_ID
-        ))
-        .await;
-    assert_eq!(opened, "ok");
+    // The session window the core opens on Windows and macOS, here showing our loopback
+    // page: the Live screen asked `show_room`, and the core, told by the e2e-only
+    // `SERENE_TEST_ROOM_PRESENTATION=window`, opened it.
     let room_window = find_window(&app, &room_url, &main_window).await;
     app.driver.switch_to_window(room_window).await.unwrap();
     assert_eq!(app.page_url().await, room_url);

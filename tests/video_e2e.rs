@@ -194,21 +194,21 @@ async fn a_page_in_the_rooms_place_has_no_way_into_the_core() {
         .await;
     let room_url = format!("{}/room123", room_server.uri());
     let fakes = Fakes::start_with_room(&room_url).await;
-    let (app, _opened_log) =
-        launch_with(&fakes, &[("SERENE_TEST_ROOM_ORIGIN", room_server.uri())]).await;
+    let (app, _opened_log) = launch_with(
+        &fakes,
+        &[
+            ("SERENE_TEST_ROOM_ORIGIN", room_server.uri()),
+            ("SERENE_TEST_ROOM_PRESENTATION", "window".into()),
+        ],
+    )
+    .await;
     ready(&app).await;
     let main_url = app.page_url().await;
     start_session(&app, "").await;
     app.wait_for_text("h1", "Your session").await;
 
-    // Put the page in the room's place: the session window the core opens on Windows/macOS.
-    let opened = app
-        .script_async(&format!(
-            "try {{ await window.__TAURI_INTERNALS__.invoke('open_room_window', {{ conversationId: '{}' }}); return 'ok'; }} catch (e) {{ return JSON.stringify(e); }}",
-            fakes::CONVERSATION_ID
-        ))
-        .await;
-    assert_eq!(opened, "ok");
+    // The page in the room's place: the session window the core opens on Windows/macOS,
+    // opened by the Live screen's `show_room` (the core told to use a window, e2e only).
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let report = loop {
         let requests = room_server.received_requests().await.unwrap();

@@ -77,9 +77,20 @@ async fn a_voice_conversation_relays_both_ways_and_always_closes() {
     })
     .await;
     app.wait_for_contains("I had a long week.").await;
+    // The greeting was corrected to what the agent actually said before the interruption.
+    let text = app.script("return document.body.innerText").await;
+    assert!(
+        !text.as_str().unwrap_or_default().contains("more to say"),
+        "{text}"
+    );
     app.wait_for_contains("That sounds tiring. Tell me more.")
         .await;
     assert_eq!(*agent.log.pongs.lock().unwrap(), vec![42]);
+    // The agent's client tool call was answered, as an error: Serene runs no tools.
+    let results = agent.log.tool_results.lock().unwrap().clone();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0]["tool_call_id"], "tool_call_1");
+    assert_eq!(results[0]["is_error"], true);
     assert_eq!(
         agent.log.first_message.lock().unwrap().as_ref().unwrap()["type"],
         "conversation_initiation_client_data"

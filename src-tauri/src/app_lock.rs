@@ -98,6 +98,11 @@ fn end_everything<R: Runtime>(app: &AppHandle<R>) {
     let service = app.state::<Service>();
     service.stop_speech();
     crate::session_window::close_room(app);
+    // The Linux app-mode browser window is closed at once, not after Tavus answers.
+    let closing = app.clone();
+    tauri::async_runtime::spawn(async move {
+        closing.state::<Service>().close_room_app_window().await;
+    });
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let service = handle.state::<Service>();

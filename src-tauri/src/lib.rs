@@ -5,9 +5,11 @@ mod command_names;
 mod commands;
 mod confirm_dialog;
 mod external;
+mod no_webrtc;
 mod permissions;
 mod session_window;
 mod updates;
+mod webrtc_probe;
 mod window;
 
 use serene_core::endpoints::Endpoints;
@@ -53,8 +55,8 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::video::stuck_sessions,
             commands::video::end_stuck_sessions,
             commands::video::check_video_setup,
-            commands::video::open_room_in_browser,
-            commands::video::open_room_window,
+            commands::video::room_presentation,
+            commands::video::show_room,
             commands::updates::check_for_update,
             commands::updates::download_update,
             commands::updates::install_update,
@@ -112,6 +114,10 @@ pub(crate) fn end_sessions_left_open<R: Runtime>(app: &tauri::AppHandle<R>) {
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let service = handle.state::<Service>();
+        let swept = service.close_left_over_app_windows().await;
+        if swept > 0 {
+            tracing::info!(swept, "closed session windows left open by an earlier run");
+        }
         let ended = service
             .end_journaled(serene_core::service::EndReason::StartupCleanup)
             .await;
@@ -163,9 +169,12 @@ pub fn run() {
             let service = handle.state::<Service>();
             let ending = async {
                 service.end_voice("app_quit").await;
-                service
+                let ended = service
                     .end_active(serene_core::service::EndReason::AppQuit)
-                    .await
+                    .await;
+                // Even if Tavus could not be told, the session's browser window goes.
+                service.close_room_app_window().await;
+                ended
             };
             let _ = tauri::async_runtime::block_on(async {
                 tokio::time::timeout(std::time::Duration::from_secs(6), ending).await

@@ -20,6 +20,7 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvi
         .ok_or_else(|| tauri::Error::WindowNotFound)?;
     let window = WebviewWindowBuilder::from_config(app, &config)?
         .devtools(cfg!(debug_assertions))
+        .initialization_script_for_all_frames(crate::no_webrtc::SCRIPT)
         .on_navigation(|url| {
             let allowed = is_app_url(url);
             if !allowed {

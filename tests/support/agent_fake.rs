@@ -1,6 +1,8 @@
-//! A fake ElevenLabs agent websocket that follows the contract: metadata first, a
-//! greeting, audio, a ping it expects answered; it counts the microphone chunks it gets,
-//! answers them with a transcript, and logs how each socket ended.
+//! A fake ElevenLabs agent websocket that follows the contract and the official SDKs:
+//! metadata first, a greeting later corrected, audio, a ping it expects answered, a client tool call it
+//! expects answered with an error result, and an interruption followed by stale audio
+//! (older `event_id`) the app must drop; on request an in-band error. It counts the
+//! microphone chunks it gets, answers them with a transcript, and logs how each socket ended.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,6 +35,8 @@ pub struct AgentLog {
     pub audio_bytes: AtomicUsize,
     pub pongs: Mutex<Vec<u64>>,
     pub first_message: Mutex<Option<Value>>,
+    /// `client_tool_result` messages the app sent back.
+    pub tool_results: Mutex<Vec<Value>>,
 }
 
 #[derive(Clone)]
@@ -40,6 +44,7 @@ pub struct AgentFake {
     pub ws_url: String,
     pub log: Arc<AgentLog>,
     drop_next: Arc<AtomicBool>,
+    error_next: Arc<AtomicBool>,
 }
 
 impl AgentFake {
@@ -52,6 +57,7 @@ impl AgentFake {
             ),
             log: Arc::default(),
             drop_next: Arc::default(),
+            error_next: Arc::default(),
         };
         let server = fake.clone();
         tokio::spawn(async move {
@@ -76,6 +82,11 @@ impl AgentFake {
         self.drop_next.store(true, Ordering::SeqCst);
     }
 
+    /// The next socket also gets an in-band error after the greeting.
+    pub fn send_error_next(&self) {
+        self.error_next.store(true, Ordering::SeqCst);
+    }
+
     pub fn sockets(&self) -> Vec<SocketEnd> {
         self.log.sockets.lock().unwrap().clone()
     }
@@ -92,6 +103,7 @@ impl AgentFake {
         let end = |how: SocketEnd| self.log.sockets.lock().unwrap()[index] = how;
         let send = |value: Value| Message::text(value.to_string());
         let drop_this = self.drop_next.swap(false, Ordering::SeqCst);
+        let error_this = self.error_next.swap(false, Ordering::SeqCst);
 
         if let Some(Ok(Message::Text(first))) = ws.next().await {
             *self.log.first_message.lock().unwrap() = serde_json::from_str(first.as_str()).ok();
@@ -101,11 +113,30 @@ impl AgentFake {
             json!({"type": "conversation_initiation_metadata", "conversation_initiation_metadata_event": {
                 "conversation_id": "conv_fake_1", "agent_output_audio_format": "pcm_16000",
                 "user_input_audio_format": "pcm_16000"}}),
-            json!({"type": "agent_response", "agent_response_event": {"agent_response": GREETING}}),
+            // The greeting runs on, the person interrupts, and the agent corrects its text to
+            // what was actually spoken, as ElevenLabs does.
+            json!({"type": "agent_response", "agent_response_event": {
+                "agent_response": format!("{GREETING} And there was more to say")}}),
             json!({"type": "audio", "audio_event": {"audio_base_64": silence, "event_id": 1}}),
             json!({"type": "ping", "ping_event": {"event_id": 42, "ping_ms": 20}}),
+            json!({"type": "client_tool_call", "client_tool_call": {
+                "tool_name": "show_calendar", "tool_call_id": "tool_call_1", "parameters": {}}}),
+            json!({"type": "interruption", "interruption_event": {"event_id": 3}}),
+            json!({"type": "agent_response_correction", "agent_response_correction_event": {
+                "original_agent_response": format!("{GREETING} And there was more to say"),
+                "corrected_agent_response": GREETING}}),
+            // Generated before the interruption: stale, must not be played.
+            json!({"type": "audio", "audio_event": {"audio_base_64": silence, "event_id": 2}}),
+            json!({"type": "audio", "audio_event": {"audio_base_64": silence, "event_id": 3}}),
         ] {
             if ws.send(send(message)).await.is_err() {
+                return end(SocketEnd::Vanished);
+            }
+        }
+        if error_this {
+            let error = json!({"type": "error", "error_event": {
+                "error_type": "internal_error", "code": 1011, "message": "Internal error"}});
+            if ws.send(send(error)).await.is_err() {
                 return end(SocketEnd::Vanished);
             }
         }
@@ -136,6 +167,8 @@ impl AgentFake {
                             let _ = ws.send(send(heard)).await;
                             let _ = ws.send(send(reply)).await;
                         }
+                    } else if value["type"] == "client_tool_result" {
+                        self.log.tool_results.lock().unwrap().push(value);
                     } else if value["type"] == "pong" {
                         self.log
                             .pongs

@@ -1,9 +1,16 @@
-//! Loopback fakes of Tavus and ElevenLabs that answer as `shared/contracts/` describes,
-//! but only to the expected test key: any other key gets the documented 401.
+//! Loopback fakes of Tavus and ElevenLabs that answer as `shared/contracts/` describes:
+//! Tavus is the stateful, strict fake the core's tests use; ElevenLabs answers its known
+//! routes with bodies checked against the OpenAPI file (`eleven_bodies.rs`), a wrong key
+//! with the documented 401, a wrong method with 405 and an unknown path with 404.
 
 use serde_json::json;
-use wiremock::matchers::{header, method, path, query_param};
+use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[path = "../../src-tauri/core/tests/support/eleven_bodies.rs"]
+pub mod eleven_bodies;
+#[path = "../../src-tauri/core/tests/support/tavus_fake.rs"]
+pub mod tavus_fake;
 
 /// Keys shaped unlike real ones, so the log scrubber cannot hide a leak from the canary.
 pub const TAVUS_KEY: &str = "e2e-canary-TAVUS-7f3a9c1d2b";
@@ -12,6 +19,7 @@ pub const ELEVEN_KEY: &str = "e2e-canary-ELEVEN-5e8b0a4c6d";
 pub struct Fakes {
     pub tavus: MockServer,
     pub elevenlabs: MockServer,
+    pub tavus_state: tavus_fake::TavusFake,
 }
 
 pub const CONVERSATION_ID: &str = "c123abc";
@@ -25,101 +33,48 @@ impl Fakes {
     /// Fakes whose created conversations carry `room_url` (to test hostile ones).
     pub async fn start_with_room(room_url: &str) -> Fakes {
         let tavus = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/v2/conversations"))
-            .and(header("x-api-key", TAVUS_KEY))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "conversation_id": CONVERSATION_ID,
-                "conversation_name": "Serene session",
-                "conversation_url": room_url,
-                "status": "active",
-                "callback_url": "",
-                "created_at": "2026-11-23T05:00:00Z"
-            })))
+        let tavus_state = tavus_fake::TavusFake::new(TAVUS_KEY)
+            .with_conversation_id(CONVERSATION_ID)
             .mount(&tavus)
             .await;
-        Mock::given(method("POST"))
-            .and(path(format!("/v2/conversations/{CONVERSATION_ID}/end")))
-            .and(header("x-api-key", TAVUS_KEY))
-            .respond_with(ResponseTemplate::new(200))
-            .mount(&tavus)
-            .await;
-        Mock::given(method("DELETE"))
-            .and(path(format!("/v2/conversations/{CONVERSATION_ID}")))
-            .and(wiremock::matchers::query_param("hard", "true"))
-            .and(header("x-api-key", TAVUS_KEY))
-            .respond_with(ResponseTemplate::new(204))
-            .mount(&tavus)
-            .await;
-        Mock::given(method("GET"))
-            .and(path(format!("/v2/conversations/{CONVERSATION_ID}")))
-            .and(header("x-api-key", TAVUS_KEY))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"conversation_id": CONVERSATION_ID, "status": "active"})),
-            )
-            .mount(&tavus)
-            .await;
+        tavus_state.set_room_url(room_url);
         let elevenlabs = MockServer::start().await;
-        let t = || header("x-api-key", TAVUS_KEY);
-        let e = || header("xi-api-key", ELEVEN_KEY);
-        Mock::given(method("GET"))
-            .and(path("/v2/replicas"))
-            .and(query_param("limit", "1"))
-            .and(t())
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "data": [{"replica_id": "r79e1c033f", "replica_name": "Anna"}], "total_count": 1
-            })))
-            .mount(&tavus)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v2/replicas"))
-            .and(t())
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "data": [
-                    {"replica_id": "r79e1c033f", "replica_name": "Anna", "status": "completed"},
-                    {"replica_id": "r5dc7c5c7b", "replica_name": "Marcus", "status": "completed"}
-                ],
-                "total_count": 2
-            })))
-            .mount(&tavus)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v2/personas"))
-            .and(t())
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "data": [{"persona_id": "p5317866", "persona_name": "Supportive listener"}],
-                "total_count": 1
-            })))
-            .mount(&tavus)
-            .await;
+        for (route, body) in [
+            ("/v1/models", eleven_models()),
+            ("/v2/voices", eleven_voices()),
+        ] {
+            Mock::given(method("GET"))
+                .and(path(route))
+                .and(header("xi-api-key", ELEVEN_KEY))
+                .respond_with(ResponseTemplate::new(200).set_body_json(body))
+                .with_priority(1)
+                .mount(&elevenlabs)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(route))
+                .respond_with(
+                    ResponseTemplate::new(401)
+                        .set_body_json(eleven_bodies::error("invalid_api_key", "Invalid API key")),
+                )
+                .with_priority(2)
+                .mount(&elevenlabs)
+                .await;
+            Mock::given(path(route))
+                .respond_with(ResponseTemplate::new(405).insert_header("allow", "GET"))
+                .with_priority(3)
+                .mount(&elevenlabs)
+                .await;
+        }
         Mock::given(wiremock::matchers::any())
-            .respond_with(
-                ResponseTemplate::new(401)
-                    .set_body_json(json!({"message": "Invalid access token"})),
-            )
-            .mount(&tavus)
-            .await;
-
-        Mock::given(method("GET"))
-            .and(path("/v1/models"))
-            .and(e())
-            .respond_with(ResponseTemplate::new(200).set_body_json(eleven_models()))
+            .respond_with(ResponseTemplate::new(404))
+            .with_priority(10)
             .mount(&elevenlabs)
             .await;
-        Mock::given(method("GET"))
-            .and(path("/v2/voices"))
-            .and(e())
-            .respond_with(ResponseTemplate::new(200).set_body_json(eleven_voices()))
-            .mount(&elevenlabs)
-            .await;
-        Mock::given(wiremock::matchers::any())
-            .respond_with(ResponseTemplate::new(401).set_body_json(
-                json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
-            ))
-            .mount(&elevenlabs)
-            .await;
-        Fakes { tavus, elevenlabs }
+        Fakes {
+            tavus,
+            elevenlabs,
+            tavus_state,
+        }
     }
 
     /// The environment that points an e2e build at these fakes.
@@ -184,22 +139,18 @@ impl Fakes {
     }
 }
 
-/// `GET /v1/models` as the contract shows it.
+/// `GET /v1/models`, as the OpenAPI file shapes it.
 pub fn eleven_models() -> serde_json::Value {
-    json!([
-        {"model_id": "eleven_multilingual_v2", "name": "Eleven Multilingual v2", "can_do_text_to_speech": true,
-         "max_characters_request_free_user": 2500, "max_characters_request_subscribed_user": 10000},
-        {"model_id": "eleven_flash_v2_5", "name": "Eleven Flash v2.5", "can_do_text_to_speech": true}
-    ])
+    eleven_bodies::models()
 }
 
-/// `GET /v2/voices` as the contract shows it.
+/// `GET /v2/voices`: one page holding every voice of both of the fixture's pages.
 pub fn eleven_voices() -> serde_json::Value {
-    json!({
-        "voices": [
-            {"voice_id": "21m00Tcm4TlvDq8ikWAM", "name": "Rachel", "category": "premade", "labels": {}},
-            {"voice_id": "AZnzlk1XvdvUeBnXmlld", "name": "Domi", "category": "premade", "labels": {}}
-        ],
-        "has_more": false, "total_count": 2
-    })
+    let mut first = eleven_bodies::voices_page(None);
+    let second = eleven_bodies::voices_page(Some(eleven_bodies::SECOND_VOICE_PAGE));
+    let more = second["voices"].as_array().cloned().unwrap_or_default();
+    first["voices"].as_array_mut().unwrap().extend(more);
+    first["has_more"] = json!(false);
+    first["next_page_token"] = json!(null);
+    first
 }

@@ -6,7 +6,8 @@ use super::app::App;
 use super::fakes::{self, Fakes};
 
 /// Launches the app against `fakes`, recording what it hands the system browser in the
-/// returned file; `extra` adds environment variables.
+/// returned file; `extra` adds environment variables (later ones win). The room goes to
+/// the (recorded) default browser unless `extra` says otherwise: no app window.
 pub async fn launch_with(
     fakes: &Fakes,
     extra: &[(&'static str, String)],
@@ -17,6 +18,7 @@ pub async fn launch_with(
         "SERENE_TEST_OPENED_LOG",
         opened_log.path().display().to_string(),
     ));
+    env.push(("SERENE_TEST_APP_BROWSER", "none".into()));
     env.extend(extra.iter().cloned());
     (App::launch(&env).await, opened_log)
 }
@@ -51,7 +53,12 @@ pub async fn start_session(app: &App, topic: &str) {
         .await;
     app.click_xpath("//label[contains(normalize-space(), 'ready to use my camera')]/input")
         .await;
-    app.click("Start and open in your browser").await;
+    // "Start and open in your browser", or "Start session" where the room gets a window.
+    // Once enabled: the settings (the chosen therapist) arrive after the screen does.
+    app.click_xpath(
+        "//form[contains(@class, 'session-form')]//button[@type='submit' and not(@disabled)]",
+    )
+    .await;
 }
 
 /// Saves the fake ElevenLabs key on the setup screen and waits for its live check.

@@ -6,11 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::fakes::{eleven_models, eleven_voices, ELEVEN_KEY};
+use super::fakes::{eleven_bodies, eleven_models, eleven_voices, ELEVEN_KEY};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
@@ -97,17 +96,30 @@ impl SpeechFake {
             .any(|l| l.eq_ignore_ascii_case(&format!("xi-api-key: {ELEVEN_KEY}")));
         let quota_used_up = self.quota_used_up.load(Ordering::SeqCst);
         let answer = |status: &str, body: serde_json::Value| (status.to_string(), body);
+        // Route first: an unknown path is 404 and a wrong method 405, whatever the key.
+        let allowed = match path.as_str() {
+            p if p.starts_with("/v1/text-to-speech/") && p.ends_with("/stream") => "POST",
+            "/v1/convai/conversation/get-signed-url"
+            | "/v1/models"
+            | "/v2/voices"
+            | "/v1/user/subscription" => "GET",
+            _ => "",
+        };
         let (status, json_body) = match (method.as_str(), path.as_str()) {
+            _ if allowed.is_empty() => answer("404 Not Found", serde_json::Value::Null),
+            (m, _) if m != allowed => answer("405 Method Not Allowed", serde_json::Value::Null),
             _ if !keyed => answer(
                 "401 Unauthorized",
-                json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
+                eleven_bodies::error("invalid_api_key", "Invalid API key"),
             ),
-            ("POST", p) if p.starts_with("/v1/text-to-speech/") && p.ends_with("/stream") => {
+            ("POST", _) => {
                 if quota_used_up {
                     answer(
                         "401 Unauthorized",
-                        json!({"detail": {"status": "quota_exceeded",
-                            "message": "This request exceeds your quota of 10000. You have 0 credits remaining."}}),
+                        eleven_bodies::error(
+                            "quota_exceeded",
+                            "This request exceeds your quota of 10000. You have 0 credits remaining.",
+                        ),
                     )
                 } else {
                     let text = serde_json::from_slice::<serde_json::Value>(&body)
@@ -118,34 +130,30 @@ impl SpeechFake {
                     return;
                 }
             }
-            ("GET", "/v1/convai/conversation/get-signed-url") => {
+            (_, "/v1/convai/conversation/get-signed-url") => {
                 match self.agent_url.lock().unwrap().clone() {
                     Some(url)
                         if target
                             .contains(&format!("agent_id={}", super::agent_fake::AGENT_ID)) =>
                     {
-                        answer("200 OK", json!({"signed_url": url}))
+                        answer("200 OK", eleven_bodies::signed_url(&url))
                     }
-                    _ => answer(
-                        "404 Not Found",
-                        json!({"detail": {"status": "agent_not_found", "message": "Agent not found"}}),
-                    ),
+                    // The contract documents no body for an unknown agent: a bare 404.
+                    _ => answer("404 Not Found", serde_json::Value::Null),
                 }
             }
-            ("GET", "/v1/models") => answer("200 OK", eleven_models()),
-            ("GET", "/v2/voices") => answer("200 OK", eleven_voices()),
-            ("GET", "/v1/user/subscription") => answer(
-                "200 OK",
-                json!({"tier": "starter", "character_count": if quota_used_up { 30000 } else { 1200 },
-                       "character_limit": 30000, "next_character_count_reset_unix": 1798761600,
-                       "status": "active"}),
-            ),
+            (_, "/v1/models") => answer("200 OK", eleven_models()),
+            (_, "/v2/voices") => answer("200 OK", eleven_voices()),
             _ => answer(
-                "404 Not Found",
-                json!({"detail": {"status": "not_found", "message": "Not found"}}),
+                "200 OK",
+                eleven_bodies::subscription(if quota_used_up { 30000 } else { 1200 }),
             ),
         };
-        let body = json_body.to_string();
+        let body = if json_body.is_null() {
+            String::new()
+        } else {
+            json_body.to_string()
+        };
         let response = format!(
             "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()

@@ -38,6 +38,9 @@ pub enum Change {
         to: u32,
     },
     DeleteEverything,
+    /// Deleting what is on this computer although some conversations could not be
+    /// deleted on Tavus (Serene can never delete those afterwards).
+    DeleteLeavingRemote,
     /// Turning the app lock on, changing its passphrase, or turning it off.
     AppLock {
         what: LockChangeKind,
@@ -82,6 +85,7 @@ impl Change {
                 format!("{}_limit_raised_to_{to}", what.replace(' ', "_"))
             }
             Change::DeleteEverything => "delete_everything".into(),
+            Change::DeleteLeavingRemote => "delete_leaving_remote".into(),
             Change::AppLock { what } => format!("app_lock_{}", what.name()),
         }
     }
@@ -152,6 +156,11 @@ impl Change {
                 "Delete everything?".to_string(),
                 "Serene will delete your conversations on Tavus, remove your keys from your keychain, and delete every file it keeps. This cannot be undone.".to_string(),
                 "Delete everything".to_string(),
+            ),
+            Change::DeleteLeavingRemote => (
+                "Delete everything on this computer?".to_string(),
+                "Some of your conversations could not be deleted on Tavus. If you go on, Serene deletes everything on this computer and can never delete those conversations for you; you can still delete them in your Tavus account.".to_string(),
+                "Delete on this computer".to_string(),
             ),
             Change::AppLock { what: LockChangeKind::On } => (
                 "Lock Serene with a passphrase?".to_string(),

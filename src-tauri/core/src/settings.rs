@@ -70,6 +70,9 @@ pub struct Settings {
     /// The most ElevenLabs voice-conversation minutes Serene may start in a day.
     #[serde(default = "default_session_minutes")]
     pub daily_voice_minutes: u32,
+    /// Hard-delete each conversation on Tavus as soon as it has ended.
+    #[serde(default = "default_true")]
+    pub delete_ended_sessions: bool,
     /// With the app lock on: lock after this many idle minutes (0: only at start and by hand).
     #[serde(default = "default_idle_lock_minutes")]
     pub idle_lock_minutes: u32,
@@ -107,20 +110,51 @@ fn default_true() -> bool {
     true
 }
 
-/// Languages offered for sessions (Tavus takes full names).
+/// Languages offered for sessions: every spoken language Tavus documents, by the full
+/// name it takes, and `multilingual` for automatic detection (`shared/contracts/tavus.md`).
 pub const SESSION_LANGUAGES: &[&str] = &[
     "English",
-    "Spanish",
     "French",
     "German",
-    "Italian",
+    "Spanish",
     "Portuguese",
+    "Chinese",
+    "Japanese",
+    "Hindi",
+    "Italian",
+    "Korean",
     "Dutch",
     "Polish",
-    "Japanese",
-    "Korean",
-    "Chinese",
-    "Hindi",
+    "Russian",
+    "Swedish",
+    "Turkish",
+    "Tagalog",
+    "Bulgarian",
+    "Romanian",
+    "Arabic",
+    "Czech",
+    "Greek",
+    "Finnish",
+    "Croatian",
+    "Malay",
+    "Slovak",
+    "Danish",
+    "Tamil",
+    "Ukrainian",
+    "Hungarian",
+    "Norwegian",
+    "Vietnamese",
+    "Bengali",
+    "Thai",
+    "Hebrew",
+    "Georgian",
+    "Indonesian",
+    "Telugu",
+    "Gujarati",
+    "Kannada",
+    "Malayalam",
+    "Marathi",
+    "Punjabi",
     "multilingual",
 ];
 
@@ -153,6 +187,7 @@ impl Default for Settings {
             daily_speech_characters: DEFAULT_DAILY_SPEECH_CHARACTERS,
             daily_video_minutes: DEFAULT_DAILY_SESSION_MINUTES,
             daily_voice_minutes: DEFAULT_DAILY_SESSION_MINUTES,
+            delete_ended_sessions: true,
             idle_lock_minutes: DEFAULT_IDLE_LOCK_MINUTES,
             quick_exit_quits: false,
             discreet_title: false,
@@ -189,6 +224,7 @@ pub struct SettingsPatch {
     pub daily_speech_characters: Option<u32>,
     pub daily_video_minutes: Option<u32>,
     pub daily_voice_minutes: Option<u32>,
+    pub delete_ended_sessions: Option<bool>,
     pub idle_lock_minutes: Option<u32>,
     pub quick_exit_quits: Option<bool>,
     pub discreet_title: Option<bool>,
@@ -293,6 +329,9 @@ impl Settings {
         }
         if let Some(n) = patch.daily_voice_minutes {
             self.daily_voice_minutes = n;
+        }
+        if let Some(delete) = patch.delete_ended_sessions {
+            self.delete_ended_sessions = delete;
         }
         if let Some(n) = patch.idle_lock_minutes {
             self.idle_lock_minutes = n;

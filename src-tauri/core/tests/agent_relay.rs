@@ -221,7 +221,10 @@ async fn relays_both_ways_in_order() {
             event_id: Some(4)
         }
     );
-    assert_eq!(events.next().await, AgentEvent::Interruption);
+    assert_eq!(
+        events.next().await,
+        AgentEvent::Interruption { event_id: Some(4) }
+    );
     assert_eq!(
         events.next().await,
         AgentEvent::AgentCorrection {
@@ -242,6 +245,72 @@ async fn relays_both_ways_in_order() {
         assert_eq!(&STANDARD.decode(chunk).unwrap(), frame);
     }
     assert!(relay.is_running());
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audio_from_before_an_interruption_is_dropped() {
+    let mut fake = Fake::start().await;
+    let (relay, mut events) = connect(&fake, RelayLimits::default()).await;
+    started(&mut fake, &mut events).await;
+    let audio = |id: u64| json!({"type": "audio", "audio_event": {"audio_base_64": "AAEC", "event_id": id}});
+    fake.send(audio(5));
+    fake.send(json!({"type": "interruption", "interruption_event": {"event_id": 7}}));
+    // Still in flight when the person spoke: older than the interruption.
+    fake.send(audio(5));
+    fake.send(audio(6));
+    // The agent's answer to what the person said.
+    fake.send(audio(7));
+    fake.send(audio(8));
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        match events.next().await {
+            AgentEvent::AgentAudio { event_id, .. } => ids.push(event_id.unwrap()),
+            AgentEvent::Interruption { event_id } => {
+                assert_eq!(event_id, Some(7));
+                ids.push(0);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(ids, [5, 0, 7, 8]);
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_tool_calls_are_answered_with_an_error_result() {
+    let mut fake = Fake::start().await;
+    let (relay, mut events) = connect(&fake, RelayLimits::default()).await;
+    started(&mut fake, &mut events).await;
+    fake.send(json!({"type": "client_tool_call", "client_tool_call": {
+        "tool_name": "open_calendar", "tool_call_id": "call_9", "parameters": {"day": "today"}}}));
+    assert_eq!(
+        fake.next().await,
+        Seen::Text(
+            json!({"type": "client_tool_result", "tool_call_id": "call_9",
+            "result": "This client runs no tools.", "is_error": true})
+        )
+    );
+    assert!(relay.is_running());
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_band_error_reaches_the_person_typed() {
+    let mut fake = Fake::start().await;
+    let (relay, mut events) = connect(&fake, RelayLimits::default()).await;
+    started(&mut fake, &mut events).await;
+    fake.send(
+        json!({"type": "error", "error_event": {"error_type": "quota_exceeded", "code": 1008,
+        "message": "upstream words sk_not_for_the_page"}}),
+    );
+    match events.next().await {
+        AgentEvent::AgentError { error } => {
+            assert_eq!(error.code, ErrorCode::OutOfCredits);
+            assert!(!error.message.contains("sk_not_for_the_page"));
+        }
+        other => panic!("{other:?}"),
+    }
     relay.stop().await;
 }
 

@@ -109,13 +109,22 @@ async fn tavus_get_list_end_delete_and_catalogues() {
         .expect(1)
         .mount(&server)
         .await;
+    // Ending twice is undocumented: a bare 400, which the client must check with a GET.
     Mock::given(method("POST"))
         .and(path("/v2/conversations/c999old/end"))
         .and(auth())
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_json(json!({"error": "Conversation already ended"})),
-        )
+        .respond_with(ResponseTemplate::new(400))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/conversations/c999old"))
+        .and(auth())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversation_id": "c999old", "conversation_name": "Serene session",
+            "conversation_url": "https://tavus.daily.co/c999old", "status": "ended",
+            "callback_url": "", "created_at": "2026-11-23T05:00:00Z"
+        })))
         .expect(1)
         .mount(&server)
         .await;

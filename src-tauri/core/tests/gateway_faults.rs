@@ -79,7 +79,7 @@ fn calls() -> Vec<UpstreamCall> {
             name: "tavus end",
             provider: Tavus,
             reads: Nothing,
-            run: |gw| Box::pin(async move { tavus(gw).end_conversation("c1").await }),
+            run: |gw| Box::pin(async move { tavus(gw).end_conversation("c1").await.map(|_| ()) }),
         },
         UpstreamCall {
             name: "tavus delete",
@@ -251,7 +251,11 @@ async fn not_found() {
     matrix(
         "404",
         |_| ResponseTemplate::new(404).set_body_json(json!({"error": "Not found"})),
-        |_| Err(ErrorCode::NotFound),
+        // Ending or deleting what Tavus does not know is done: nothing is left there.
+        |call| match call.name {
+            "tavus end" | "tavus delete" => Ok(()),
+            _ => Err(ErrorCode::NotFound),
+        },
     )
     .await;
 }

@@ -101,7 +101,17 @@ async fn start_sends_the_documented_request_and_end_ends_it() {
         ))
         .await
         .unwrap();
-    assert_eq!(started.room_url, "https://tavus.daily.co/c123abc");
+    assert_eq!(
+        s.active_session().unwrap().room_url.as_str(),
+        "https://tavus.daily.co/c123abc"
+    );
+    // The page gets an id and times: the URL (and any meeting token) stays in the core.
+    let answer = serde_json::to_value(&started).unwrap();
+    assert_eq!(
+        answer.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["conversationId", "endsAt", "startedAt"]
+    );
+    assert!(!answer.to_string().contains("daily.co"));
     assert_eq!(started.ends_at - started.started_at, 1800);
     assert_eq!(
         s.open_sessions().len(),
@@ -390,4 +400,56 @@ async fn only_journaled_conversations_can_be_ended() {
         .unwrap()
         .iter()
         .all(|r| !r.url.path().ends_with("/end")));
+}
+
+#[tokio::test]
+async fn speech_and_voice_are_refused_while_a_video_session_runs() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/conversations"))
+        .respond_with(created("https://tavus.daily.co/c123abc?t=tok3n"))
+        .mount(&server)
+        .await;
+    mount_end(&server).await;
+    let root = tempfile::tempdir().unwrap();
+    let s = ready(&server, root.path()).await;
+    s.set_key(Provider::ElevenLabs, &key(support::ELEVEN_KEY))
+        .await
+        .ok();
+    s.start_video(request("", 15)).await.unwrap();
+    let preview =
+        serene_core::voice::speech::SpeechText::from_json(json!({"kind": "preview"})).unwrap();
+    let mut chunks = 0;
+    let spoken = s.speak(preview, |_| {
+        chunks += 1;
+        true
+    });
+    assert_eq!(spoken.await.unwrap_err().code, ErrorCode::SessionInProgress);
+    assert_eq!(chunks, 0);
+    let voice = serene_core::service::VoiceStartRequest::from_json(json!({"minutes": 15})).unwrap();
+    assert_eq!(
+        s.start_voice(voice, |_| {}).await.unwrap_err().code,
+        ErrorCode::SessionInProgress
+    );
+    assert_eq!(
+        s.send_voice_audio(&[0; 3200]).unwrap_err().code,
+        ErrorCode::SessionInProgress
+    );
+    let before = server.received_requests().await.unwrap().len();
+    s.end_video("c123abc", EndReason::EndedByPerson)
+        .await
+        .unwrap();
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        before + 1,
+        "only the end reached upstream"
+    );
+    // Once it has ended, speech is no longer refused for the session's sake.
+    let preview =
+        serene_core::voice::speech::SpeechText::from_json(json!({"kind": "preview"})).unwrap();
+    let after = s.speak(preview, |_| true).await;
+    assert_ne!(
+        after.err().map(|e| e.code),
+        Some(ErrorCode::SessionInProgress)
+    );
 }

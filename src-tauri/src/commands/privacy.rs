@@ -1,9 +1,13 @@
 //! Consent, the privacy dashboard, the audit log, export and delete-everything.
 
-use serene_core::service::{AuditView, ConsentView, DeletionReport, PrivacyOverview};
+use serene_core::confirm::Change;
+use serene_core::service::{
+    AuditView, ConsentView, DeletionOptions, DeletionProgress, DeletionReport, PrivacyOverview,
+};
 use serene_core::views::ExportOutcome;
 use serene_core::{Error, ErrorCode};
-use tauri::{AppHandle, Runtime, State};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State, Webview};
 
 use super::Service;
 
@@ -72,10 +76,27 @@ pub async fn export_data<R: Runtime>(
     })
 }
 
+/// Progress goes to the page over `on_progress` as the core reports it.
 #[tauri::command]
-pub async fn delete_everything(service: State<'_, Service>) -> Result<DeletionReport, Error> {
+pub async fn delete_everything<R: Runtime>(
+    webview: Webview<R>,
+    service: State<'_, Service>,
+    options: serde_json::Value,
+    on_progress: String,
+) -> Result<DeletionReport, Error> {
+    let on_progress: Channel<DeletionProgress> = super::channel(&webview, &on_progress)?;
+    let options = DeletionOptions::from_json(options)?;
+    // Asked outside the page, every time: a script cannot start (or finish) a deletion.
     service
-        .confirm(&serene_core::confirm::Change::DeleteEverything)
+        .confirm(&if options.leave_remote {
+            Change::DeleteLeavingRemote
+        } else {
+            Change::DeleteEverything
+        })
         .await?;
-    Ok(service.delete_everything().await)
+    service
+        .delete_everything_with(options, |progress| {
+            let _ = on_progress.send(progress);
+        })
+        .await
 }

@@ -2,8 +2,9 @@
 //! and these commands look it up by conversation id.
 
 use serene_core::service::{EndReason, SessionStatus, StartRequest, StartedSession};
+use serene_core::session::presentation::RoomPresentation;
 use serene_core::{Error, ErrorCode};
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use super::Service;
 
@@ -74,34 +75,60 @@ fn active_room(service: &Service, conversation_id: &str) -> Result<url::Url, Err
         .ok_or_else(|| Error::new(ErrorCode::NotAllowed, "That session is not running."))
 }
 
-/// Where the webview has no WebRTC (Linux today): the system browser shows the room, and
-/// the session controls stay in Serene.
+/// Where the room will be shown, for the start screen's wording. The core decides, from
+/// the platform and a probe that never runs in the main page.
 #[tauri::command]
-pub async fn open_room_in_browser(
+pub async fn room_presentation<R: Runtime>(
+    app: AppHandle<R>,
     service: State<'_, Service>,
-    conversation_id: String,
-) -> Result<(), Error> {
-    let room = active_room(&service, &conversation_id)?;
-    crate::external::open_in_browser(&room)
+) -> Result<RoomPresentation, Error> {
+    let webrtc = crate::webrtc_probe::webview_has_webrtc(&app).await;
+    Ok(service.room_presentation(webrtc))
 }
 
-/// Where the webview has WebRTC (Windows, macOS): a separate window that no capability
-/// names, so the room has no way to the core.
+/// Shows (or shows again) the running session's room where the core decides: a window no
+/// capability names, an app window of a Chromium-family browser that Serene closes with
+/// the session, or the default browser. The page names the session; the URL, with its
+/// token, stays in the core.
 #[tauri::command]
-pub async fn open_room_window<R: Runtime>(
+pub async fn show_room<R: Runtime>(
     app: AppHandle<R>,
     service: State<'_, Service>,
     conversation_id: String,
-) -> Result<(), Error> {
+) -> Result<RoomPresentation, Error> {
     let room = active_room(&service, &conversation_id)?;
-    crate::session_window::open_room(&app, room).map_err(|error| {
-        tracing::warn!(%error, "could not open the session window");
-        Error::new(
-            ErrorCode::SystemUnavailable,
-            "Serene couldn't open the session window. Try “Open in your browser” instead.",
-        )
-    })?;
-    Ok(())
+    let webrtc = crate::webrtc_probe::webview_has_webrtc(&app).await;
+    match service.room_presentation(webrtc) {
+        RoomPresentation::Window => {
+            // Shown again: the open window (only ever the running session's) comes forward.
+            if let Some(window) = app.get_webview_window(crate::session_window::ROOM_WINDOW) {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+                return Ok(RoomPresentation::Window);
+            }
+            crate::session_window::open_room(&app, room).map_err(|error| {
+                tracing::warn!(%error, "could not open the session window");
+                Error::new(
+                    ErrorCode::SystemUnavailable,
+                    "Serene couldn't open the session window. Please try again.",
+                )
+            })?;
+            Ok(RoomPresentation::Window)
+        }
+        RoomPresentation::AppWindow => match service.open_room_app_window(&conversation_id).await {
+            Ok(()) => Ok(RoomPresentation::AppWindow),
+            Err(error) => {
+                tracing::warn!(code = ?error.code, "no app window; using the default browser");
+                crate::external::open_in_browser(&room)?;
+                Ok(RoomPresentation::Browser)
+            }
+        },
+        RoomPresentation::Browser => {
+            crate::external::open_in_browser(&room)?;
+            Ok(RoomPresentation::Browser)
+        }
+    }
 }
 
 /// Whether the room window (if any) belongs to `conversation_id`: it shows the active

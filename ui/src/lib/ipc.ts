@@ -10,6 +10,8 @@ import type { AuditView } from "./bindings/AuditView";
 import type { Budgets } from "./bindings/Budgets";
 import type { Choice } from "./bindings/Choice";
 import type { ConsentView } from "./bindings/ConsentView";
+import type { DeletionOptions } from "./bindings/DeletionOptions";
+import type { DeletionProgress } from "./bindings/DeletionProgress";
 import type { DeletionReport } from "./bindings/DeletionReport";
 import type { DownloadProgress } from "./bindings/DownloadProgress";
 import type { Error as AppError } from "./bindings/Error";
@@ -17,6 +19,7 @@ import type { ExerciseView } from "./bindings/ExerciseView";
 import type { ExportOutcome } from "./bindings/ExportOutcome";
 import type { KeyView } from "./bindings/KeyView";
 import type { PrivacyOverview } from "./bindings/PrivacyOverview";
+import type { RoomPresentation } from "./bindings/RoomPresentation";
 import type { Provider } from "./bindings/Provider";
 import type { SessionStatus } from "./bindings/SessionStatus";
 import type { SettingsPatch } from "./bindings/SettingsPatch";
@@ -30,12 +33,14 @@ import type { Usage } from "./bindings/Usage";
 import type { VoiceSession } from "./bindings/VoiceSession";
 
 export type { AgentEvent, AppError, AppInfo, AuditView, Budgets, Choice, ConsentView, DeletionReport };
-export type { DownloadProgress, ExportOutcome, KeyView, PrivacyOverview, Provider, SessionStatus };
+export type { RoomPresentation };
+export type { DeletionProgress, DownloadProgress, ExportOutcome, KeyView, PrivacyOverview, Provider, SessionStatus };
 export type { SettingsPatch, SpeechDone, StartRequest, StartedSession, UpdateOffer };
 export type { AuditCheck } from "./bindings/AuditCheck";
 export type { AuditRecord } from "./bindings/AuditRecord";
 export type { Breathing } from "./bindings/Breathing";
 export type { Budget } from "./bindings/Budget";
+export type { DeletionStep } from "./bindings/DeletionStep";
 export type { ConsentRecord } from "./bindings/ConsentRecord";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { StoredFile } from "./bindings/StoredFile";
@@ -90,7 +95,16 @@ export const withdrawConsent = () => call<ConsentView>("withdraw_consent");
 export const privacyOverview = () => call<PrivacyOverview>("privacy_overview");
 export const auditLog = () => call<AuditView>("audit_log");
 export const exportData = () => call<ExportOutcome>("export_data");
-export const deleteEverything = () => call<DeletionReport>("delete_everything");
+/** Deletes everything (asked first in Serene's own window); progress as the core reports it. */
+export function deleteEverything(
+  onProgress: (progress: DeletionProgress) => void,
+  leaveRemote = false,
+): Promise<DeletionReport> {
+  const channel = new Channel<DeletionProgress>();
+  channel.onmessage = onProgress;
+  const options: DeletionOptions = { leaveRemote };
+  return call<DeletionReport>("delete_everything", { options, onProgress: channel });
+}
 
 export const startVideoSession = (request: StartRequest) =>
   call<StartedSession>("start_video_session", { request });
@@ -101,14 +115,11 @@ export const videoSessionStatus = (conversationId: string) =>
 export const stuckSessions = () => call<number>("stuck_sessions");
 export const endStuckSessions = () => call<number>("end_stuck_sessions");
 export const checkVideoSetup = () => call<string>("check_video_setup");
-export const openRoomInBrowser = (conversationId: string) =>
-  call<void>("open_room_in_browser", { conversationId });
-export const openRoomWindow = (conversationId: string) => call<void>("open_room_window", { conversationId });
-
-/** Whether this webview can carry a live video call (Debian/Ubuntu WebKitGTK cannot). */
-export function webviewHasWebRtc(): boolean {
-  return typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== "undefined";
-}
+/** Where the room goes: a Serene window, an app window of an installed Chromium-family
+ * browser (closed by Serene when the session ends), or the default web browser. */
+export const roomPresentation = () => call<RoomPresentation>("room_presentation");
+/** Shows the running session's room; answers where it went. */
+export const showRoom = (conversationId: string) => call<RoomPresentation>("show_room", { conversationId });
 
 /** `null`: Serene is up to date. */
 export const checkForUpdate = () => call<UpdateOffer | null>("check_for_update");

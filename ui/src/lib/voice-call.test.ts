@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodePcm16, microphoneProblem, pcmRate } from "./voice-call";
+import { decodePcm16, microphoneProblem, pcmRate, StaleAudioGate } from "./voice-call";
 
 describe("voice call helpers", () => {
   it("reads pcm rates and refuses other formats", () => {
@@ -18,5 +18,19 @@ describe("voice call helpers", () => {
   it("says plainly why the microphone failed", () => {
     expect(microphoneProblem({ name: "NotAllowedError" })).toMatch(/not allowed/);
     expect(microphoneProblem({ name: "NotFoundError" })).toMatch(/No microphone/);
+  });
+
+  it("drops agent audio from before the last interruption", () => {
+    const gate = new StaleAudioGate();
+    expect(gate.admits(3)).toBe(true);
+    gate.interrupt(7);
+    expect(gate.admits(5)).toBe(false);
+    expect(gate.admits(6)).toBe(false);
+    expect(gate.admits(7)).toBe(true);
+    expect(gate.admits(8)).toBe(true);
+    gate.interrupt(4); // an older interruption never re-admits stale audio
+    expect(gate.admits(6)).toBe(false);
+    gate.interrupt(); // no id: nothing to compare
+    expect(gate.admits(undefined)).toBe(true);
   });
 });

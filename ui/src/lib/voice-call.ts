@@ -35,7 +35,25 @@ export function microphoneProblem(error: unknown): string {
   return "Serene could not open your microphone. Check that no other app is using it, then start again.";
 }
 
+/**
+ * Drops agent audio from before the person interrupted, as ElevenLabs' own SDKs do: a
+ * chunk whose `event_id` is below the latest interruption's is stale. The core already
+ * drops those it sees; this catches any already on their way to the page.
+ */
+export class StaleAudioGate {
+  private lastInterruption = 0;
+
+  interrupt(eventId?: number) {
+    if (typeof eventId === "number" && eventId > this.lastInterruption) this.lastInterruption = eventId;
+  }
+
+  admits(eventId?: number): boolean {
+    return typeof eventId !== "number" || eventId >= this.lastInterruption;
+  }
+}
+
 export class VoiceCall {
+  private gate = new StaleAudioGate();
   private context: AudioContext | null = null;
   private stream: MediaStream | null = null;
   private node: AudioWorkletNode | null = null;
@@ -69,10 +87,10 @@ export class VoiceCall {
     source.connect(this.node);
   }
 
-  /** Plays a chunk of the agent's audio right after the previous one. */
-  play(base64: string) {
+  /** Plays a chunk of the agent's audio right after the previous one, unless stale. */
+  play(base64: string, eventId?: number) {
     const context = this.context;
-    if (!context) return;
+    if (!context || !this.gate.admits(eventId)) return;
     const samples = decodePcm16(base64);
     if (samples.length === 0) return;
     const buffer = context.createBuffer(1, samples.length, this.outputRate);
@@ -91,8 +109,9 @@ export class VoiceCall {
     };
   }
 
-  /** The person spoke over the agent: drop what is queued. */
-  interrupt() {
+  /** The person spoke over the agent: drop what is queued, and what is older still. */
+  interrupt(eventId?: number) {
+    this.gate.interrupt(eventId);
     for (const node of this.playing) {
       try {
         node.stop();

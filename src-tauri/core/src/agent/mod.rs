@@ -48,8 +48,15 @@ pub enum AgentEvent {
     AgentCorrection {
         text: String,
     },
-    /// The person spoke over the agent: stop playing its queued audio.
-    Interruption,
+    /// The person spoke over the agent: stop playing its queued audio, and drop any that
+    /// arrives with an `event_id` below this one (the core already drops those it sees).
+    Interruption {
+        event_id: Option<u64>,
+    },
+    /// ElevenLabs reported an error in the conversation; the session may still go on.
+    AgentError {
+        error: crate::Error,
+    },
     Ended {
         how: EndHow,
     },
@@ -88,7 +95,13 @@ impl fmt::Debug for AgentEvent {
             AgentEvent::UserTranscript { text } => redacted_text(f, "UserTranscript", text),
             AgentEvent::AgentResponse { text } => redacted_text(f, "AgentResponse", text),
             AgentEvent::AgentCorrection { text } => redacted_text(f, "AgentCorrection", text),
-            AgentEvent::Interruption => f.write_str("Interruption"),
+            AgentEvent::Interruption { event_id } => f
+                .debug_struct("Interruption")
+                .field("event_id", event_id)
+                .finish(),
+            AgentEvent::AgentError { error } => {
+                f.debug_struct("AgentError").field("error", error).finish()
+            }
             AgentEvent::Ended { how } => f.debug_struct("Ended").field("how", how).finish(),
             AgentEvent::Failed { error } => f.debug_struct("Failed").field("error", error).finish(),
         }
@@ -162,8 +175,8 @@ mod tests {
             json!({"kind": "ended", "how": "time_cap"})
         );
         assert_eq!(
-            serde_json::to_value(AgentEvent::Interruption).unwrap(),
-            json!({"kind": "interruption"})
+            serde_json::to_value(AgentEvent::Interruption { event_id: Some(4) }).unwrap(),
+            json!({"kind": "interruption", "eventId": 4})
         );
         let failed = AgentEvent::Failed {
             error: crate::Error::internal(),

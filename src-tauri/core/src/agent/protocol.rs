@@ -20,7 +20,13 @@ pub(crate) enum Inbound {
     Event(AgentEvent),
     /// Answer with [`pong`] carrying the same id.
     Ping(u64),
-    /// `vad_score`, `client_tool_call`, and types this version does not know.
+    /// Agent audio up to (not including) this `event_id` is stale: drop it, then tell the
+    /// UI, as the official SDKs do.
+    Interruption(Option<u64>),
+    /// A client tool the agent wants run. Serene runs none: answer with
+    /// [`tool_refused`] (`is_error`), so the agent does not wait for ever.
+    ToolCall(String),
+    /// `vad_score`, and types this version does not know.
     Ignored,
 }
 
@@ -46,12 +52,43 @@ enum ServerMessage {
     AgentResponseCorrection {
         agent_response_correction_event: AgentResponseCorrection,
     },
-    Interruption,
+    Interruption {
+        #[serde(default)]
+        interruption_event: Option<InterruptionEvent>,
+    },
     Ping {
         ping_event: Ping,
     },
+    ClientToolCall {
+        client_tool_call: ToolCall,
+    },
+    Error {
+        #[serde(default)]
+        error_event: Option<ErrorEvent>,
+    },
     #[serde(other)]
     Other,
+}
+
+#[derive(Deserialize)]
+struct InterruptionEvent {
+    #[serde(default)]
+    event_id: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct ToolCall {
+    tool_call_id: String,
+}
+
+/// The SDKs' in-band error: a type token and a numeric code. Its message is upstream
+/// text and is never shown or logged.
+#[derive(Deserialize)]
+struct ErrorEvent {
+    #[serde(default)]
+    error_type: Option<String>,
+    #[serde(default)]
+    code: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -127,11 +164,56 @@ pub(crate) fn parse(text: &str) -> Result<Inbound, ProtocolViolation> {
         } => AgentEvent::AgentCorrection {
             text: sanitise(&c.corrected_agent_response, MAX_TEXT_CHARS),
         },
-        ServerMessage::Interruption => AgentEvent::Interruption,
+        ServerMessage::Interruption { interruption_event } => {
+            return Ok(Inbound::Interruption(
+                interruption_event.and_then(|e| e.event_id),
+            ))
+        }
         ServerMessage::Ping { ping_event } => return Ok(Inbound::Ping(ping_event.event_id)),
+        ServerMessage::ClientToolCall { client_tool_call } => {
+            if client_tool_call.tool_call_id.is_empty()
+                || client_tool_call.tool_call_id.chars().count() > MAX_ID_CHARS
+            {
+                return Err(ProtocolViolation);
+            }
+            return Ok(Inbound::ToolCall(client_tool_call.tool_call_id));
+        }
+        ServerMessage::Error { error_event } => {
+            let (kind, code) = error_event.map_or((None, None), |e| (e.error_type, e.code));
+            tracing::warn!(
+                error_type = kind.as_deref().map(|k| sanitise(k, 64)),
+                code,
+                "agent reported an error"
+            );
+            AgentEvent::AgentError {
+                error: in_band_error(kind.as_deref().unwrap_or_default()),
+            }
+        }
         ServerMessage::Other => return Ok(Inbound::Ignored),
     };
     Ok(Inbound::Event(event))
+}
+
+/// An in-band error as one of our codes, with our own sentence.
+fn in_band_error(kind: &str) -> crate::Error {
+    use crate::error::{Error, ErrorCode};
+    let kind = kind.to_ascii_lowercase();
+    if kind.contains("quota") || kind.contains("credit") {
+        Error::new(
+            ErrorCode::OutOfCredits,
+            "Your ElevenLabs account is out of credits for voice conversations. You can add more in your ElevenLabs account.",
+        )
+    } else if kind.contains("concurren") || kind.contains("rate") {
+        Error::new(
+            ErrorCode::ConcurrencyLimit,
+            "Your ElevenLabs account has as many conversations running as its plan allows. Try again shortly.",
+        )
+    } else {
+        Error::new(
+            ErrorCode::UpstreamUnavailable,
+            "ElevenLabs reported a problem with this conversation. If the agent stops answering, end it and start a new one.",
+        )
+    }
 }
 
 /// Drops control characters (keeping newlines) and caps the length in characters.
@@ -146,6 +228,17 @@ pub(crate) fn initiation() -> String {
 
 pub(crate) fn pong(event_id: u64) -> String {
     json!({ "type": "pong", "event_id": event_id }).to_string()
+}
+
+/// The answer to every client tool call: Serene runs no client tools.
+pub(crate) fn tool_refused(tool_call_id: &str) -> String {
+    json!({
+        "type": "client_tool_result",
+        "tool_call_id": tool_call_id,
+        "result": "This client runs no tools.",
+        "is_error": true
+    })
+    .to_string()
 }
 
 pub(crate) fn user_audio(pcm: &[u8]) -> String {
@@ -176,8 +269,27 @@ mod tests {
         );
         assert_eq!(
             parse(r#"{"type":"interruption","interruption_event":{"event_id":3}}"#),
-            Ok(Inbound::Event(AgentEvent::Interruption))
+            Ok(Inbound::Interruption(Some(3)))
         );
+        assert_eq!(
+            parse(r#"{"type":"interruption"}"#),
+            Ok(Inbound::Interruption(None))
+        );
+        assert_eq!(
+            parse(
+                r#"{"type":"client_tool_call","client_tool_call":{"tool_name":"x","tool_call_id":"t1","parameters":{}}}"#
+            ),
+            Ok(Inbound::ToolCall("t1".into()))
+        );
+        match parse(
+            r#"{"type":"error","error_event":{"error_type":"quota_exceeded","code":1002,"message":"sk_leak"}}"#,
+        ) {
+            Ok(Inbound::Event(AgentEvent::AgentError { error })) => {
+                assert_eq!(error.code, crate::ErrorCode::OutOfCredits);
+                assert!(!error.message.contains("sk_leak"));
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(
             parse(
                 r#"{"type":"agent_response_correction","agent_response_correction_event":
@@ -197,7 +309,6 @@ mod tests {
         );
         for ignored in [
             r#"{"type":"vad_score","vad_score_event":{"vad_score":0.9}}"#,
-            r#"{"type":"client_tool_call","client_tool_call":{"tool_name":"x"}}"#,
             r#"{"type":"something_new"}"#,
             r#"{"type":"audio","audio_event":{"audio_base_64":"","event_id":1}}"#,
         ] {
@@ -213,6 +324,7 @@ mod tests {
             r#"{"type":"ping","ping_event":{}}"#,
             r#"{"type":"audio","audio_event":{"audio_base_64":"***not base64***"}}"#,
             r#"{"type":"agent_response","agent_response_event":{"agent_response":7}}"#,
+            r#"{"type":"client_tool_call","client_tool_call":{"tool_name":"x"}}"#,
         ] {
             assert_eq!(parse(bad), Err(ProtocolViolation), "{bad}");
         }
@@ -245,6 +357,11 @@ mod tests {
         assert_eq!(
             value(user_audio(&[1, 2, 3])),
             json!({"user_audio_chunk": "AQID"})
+        );
+        assert_eq!(
+            value(tool_refused("t1")),
+            json!({"type": "client_tool_result", "tool_call_id": "t1",
+                   "result": "This client runs no tools.", "is_error": true})
         );
         assert_eq!(
             value(initiation()),

@@ -90,6 +90,7 @@ impl AgentRelay {
             running: running.clone(),
             emit: Box::new(on_event),
             max_session: limits.max_session,
+            last_interruption: 0,
         };
         tokio::spawn(task.run());
         Ok(AgentRelay {

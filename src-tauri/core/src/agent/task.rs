@@ -32,6 +32,8 @@ pub(super) struct Task {
     pub running: Arc<AtomicBool>,
     pub emit: Box<dyn Fn(AgentEvent) + Send + Sync>,
     pub max_session: Duration,
+    /// The latest interruption's `event_id`: older agent audio is stale.
+    pub last_interruption: u64,
 }
 
 enum Outcome {
@@ -131,7 +133,25 @@ impl Task {
     async fn handle(&mut self, message: Message, time_cap: Pin<&mut Sleep>) -> Result<(), Outcome> {
         match message {
             Message::Text(text) => match protocol::parse(&text) {
+                Ok(Inbound::Event(AgentEvent::AgentAudio {
+                    event_id: Some(id), ..
+                })) if id < self.last_interruption => {
+                    tracing::debug!(
+                        event_id = id,
+                        "stale agent audio dropped after an interruption"
+                    );
+                }
                 Ok(Inbound::Event(event)) => (self.emit)(event),
+                Ok(Inbound::Interruption(event_id)) => {
+                    if let Some(id) = event_id {
+                        self.last_interruption = self.last_interruption.max(id);
+                    }
+                    (self.emit)(AgentEvent::Interruption { event_id });
+                }
+                Ok(Inbound::ToolCall(id)) => {
+                    let answer = Message::text(protocol::tool_refused(&id));
+                    self.send(answer, time_cap).await?;
+                }
                 Ok(Inbound::Ping(event_id)) => {
                     let pong = Message::text(protocol::pong(event_id));
                     self.send(pong, time_cap).await?;

@@ -44,6 +44,19 @@ pub struct Model {
     pub max_characters_request_free_user: Option<u64>,
     #[serde(default)]
     pub max_characters_request_subscribed_user: Option<u64>,
+    #[serde(default)]
+    pub maximum_text_length_per_request: Option<u64>,
+}
+
+impl Model {
+    /// The per-request character limit this model states: the free-tier value (it holds
+    /// on every plan), else the subscribed one, else its general maximum.
+    pub fn request_limit(&self) -> Option<u64> {
+        self.max_characters_request_free_user
+            .or(self.max_characters_request_subscribed_user)
+            .or(self.maximum_text_length_per_request)
+            .filter(|n| *n > 0)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -88,8 +101,22 @@ impl<'a> ElevenLabs<'a> {
     }
 
     pub async fn voices(&self, page_size: u32) -> Result<Voices> {
-        let call = Call::get("elevenlabs.voices", "/v2/voices")
+        self.voices_page(page_size, None).await
+    }
+
+    /// One page of `GET /v2/voices`; `token` is the previous page's `next_page_token`.
+    pub async fn voices_page(&self, page_size: u32, token: Option<&str>) -> Result<Voices> {
+        let mut call = Call::get("elevenlabs.voices", "/v2/voices")
             .query("page_size", page_size.clamp(1, 100));
+        if let Some(token) = token {
+            if token.len() > 512 || !token.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(crate::Error::new(
+                    crate::ErrorCode::UpstreamUnexpected,
+                    super::upstream_error::message(P, crate::ErrorCode::UpstreamUnexpected),
+                ));
+            }
+            call = call.query("next_page_token", token);
+        }
         self.gateway.json(P, self.key, call).await
     }
 

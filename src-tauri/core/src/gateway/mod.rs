@@ -74,6 +74,8 @@ pub(crate) struct Call {
     pub path: String,
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Value>,
+    /// False only for delete-everything, which paces its own calls (`service::deletion`).
+    pub ordinary_limit: bool,
 }
 
 impl Call {
@@ -84,7 +86,14 @@ impl Call {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            ordinary_limit: true,
         }
+    }
+
+    /// Outside the ordinary 10-a-minute limit: the caller paces these calls itself.
+    pub fn paced_by_caller(mut self) -> Self {
+        self.ordinary_limit = false;
+        self
     }
 
     pub fn with_method(mut self, method: Method) -> Self {
@@ -221,7 +230,9 @@ impl Gateway {
         key: &Sensitive<String>,
         call: Call,
     ) -> Result<Response> {
-        self.admit()?;
+        if call.ordinary_limit {
+            self.admit()?;
+        }
         let id = correlation_id();
         let started = Instant::now();
         let response = self
@@ -254,7 +265,9 @@ impl Gateway {
         loop {
             attempt += 1;
             // The local limit's refusal is final: retrying would only wait and refuse again.
-            self.admit()?;
+            if call.ordinary_limit {
+                self.admit()?;
+            }
             let (error, retry_after) = match self.attempt(provider, key, &call).await {
                 Ok(done) => return Ok(done),
                 Err(failed) => failed,

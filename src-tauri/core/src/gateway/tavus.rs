@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::check_id;
 use super::{Call, Gateway};
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
 use crate::provider::Provider;
 use crate::sensitive::Sensitive;
 
@@ -91,14 +91,45 @@ pub enum ConversationStatus {
     Ended,
 }
 
+/// How an end came out. Either way the conversation no longer runs or bills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Tavus answered the end with success, or confirmed with a GET that it has ended.
+    Ended,
+    /// Tavus does not know the id (404, or its `400 Invalid conversation_id`): nothing is
+    /// left there to end or delete.
+    Gone,
+}
+
 pub struct Tavus<'a> {
     gateway: &'a Gateway,
     key: &'a Sensitive<String>,
+    paced_by_caller: bool,
 }
 
 impl<'a> Tavus<'a> {
     pub fn new(gateway: &'a Gateway, key: &'a Sensitive<String>) -> Self {
-        Self { gateway, key }
+        Self {
+            gateway,
+            key,
+            paced_by_caller: false,
+        }
+    }
+
+    /// A client whose calls skip the ordinary limit because the caller paces them
+    /// (delete-everything, which must not be cut off half-way by that limit).
+    pub fn paced_by_caller(mut self) -> Self {
+        self.paced_by_caller = true;
+        self
+    }
+
+    fn call(&self, op: &'static str, path: impl Into<String>) -> Call {
+        let call = Call::get(op, path);
+        if self.paced_by_caller {
+            call.paced_by_caller()
+        } else {
+            call
+        }
     }
 
     /// Creates a conversation (billing starts now). Never retried: a retry could create two.
@@ -112,7 +143,7 @@ impl<'a> Tavus<'a> {
 
     pub async fn get_conversation(&self, id: &str) -> Result<Conversation> {
         let path = format!("/v2/conversations/{}", check_id("conversation", id)?);
-        let call = Call::get("tavus.get_conversation", path);
+        let call = self.call("tavus.get_conversation", path);
         self.gateway.json(P, self.key, call).await
     }
 
@@ -135,28 +166,53 @@ impl<'a> Tavus<'a> {
         self.gateway.json(P, self.key, call).await
     }
 
-    /// Ends a conversation. Any 2xx is success, and so is a 400 for one that has already
-    /// ended (the contract leaves that undocumented; ending twice must not fail).
-    pub async fn end_conversation(&self, id: &str) -> Result<()> {
+    /// Ends a conversation. Any 2xx is success; not-found (Tavus's invalid-id answer
+    /// included) means there is nothing left to end. Any other refusal or failure is not
+    /// believed: `GET /v2/conversations/{id}` must confirm `ended` before this says so, as
+    /// a conversation wrongly believed ended keeps running and billing.
+    pub async fn end_conversation(&self, id: &str) -> Result<Ended> {
         let path = format!("/v2/conversations/{}/end", check_id("conversation", id)?);
-        let call = Call::get("tavus.end_conversation", path).with_method(Method::POST);
-        match self.gateway.empty(P, self.key, call).await {
-            Ok(_) => Ok(()),
-            Err(error) if error.code == crate::ErrorCode::UpstreamRejected => {
-                tracing::info!("end_conversation: Tavus reports it had already ended");
-                Ok(())
+        let call = self
+            .call("tavus.end_conversation", path)
+            .with_method(Method::POST);
+        let error = match self.gateway.empty(P, self.key, call).await {
+            Ok(_) => return Ok(Ended::Ended),
+            Err(error) if error.code == ErrorCode::NotFound => return Ok(Ended::Gone),
+            Err(error) => error,
+        };
+        // A GET cannot succeed where the end was refused for the key or the pace.
+        if matches!(
+            error.code,
+            ErrorCode::RateLimited | ErrorCode::InvalidKey | ErrorCode::KeyLacksPermission
+        ) {
+            return Err(error);
+        }
+        match self.get_conversation(id).await {
+            Ok(conversation) if conversation.status.as_deref() == Some("ended") => {
+                tracing::info!("end_conversation: Tavus confirms it has ended");
+                Ok(Ended::Ended)
             }
-            Err(error) => Err(error),
+            Err(lookup) if lookup.code == ErrorCode::NotFound => Ok(Ended::Gone),
+            _ => {
+                tracing::warn!(code = ?error.code, "end_conversation: not confirmed ended");
+                Err(error)
+            }
         }
     }
 
-    /// Hard-deletes a conversation (`204`).
+    /// Hard-deletes a conversation. `204` is success, and so is not-found (404, or the
+    /// invalid-id `400`): either way Tavus holds nothing under that id any more.
     pub async fn delete_conversation(&self, id: &str) -> Result<()> {
         let path = format!("/v2/conversations/{}", check_id("conversation", id)?);
-        let call = Call::get("tavus.delete_conversation", path)
+        let call = self
+            .call("tavus.delete_conversation", path)
             .with_method(Method::DELETE)
             .query("hard", "true");
-        self.gateway.empty(P, self.key, call).await.map(|_| ())
+        match self.gateway.empty(P, self.key, call).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.code == ErrorCode::NotFound => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     pub async fn list_replicas(&self, page: u32, limit: u32) -> Result<Page<Replica>> {

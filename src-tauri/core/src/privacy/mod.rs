@@ -15,3 +15,5 @@ pub const CONSENT_FILE: &str = "consent.sealed";
 pub const JOURNAL_FILE: &str = "journal.sealed";
 /// What was spent today against the daily budgets (characters and minutes, nothing else).
 pub const USAGE_FILE: &str = "usage.sealed";
+/// The to-do list of an unfinished "Delete everything", sealed, in the data directory.
+pub const DELETION_FILE: &str = "deletion.sealed";

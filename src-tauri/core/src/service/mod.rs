@@ -25,11 +25,19 @@ use crate::sensitive::Sensitive;
 use crate::settings::{Settings, SettingsFile, SettingsPatch, Verification};
 use crate::vault::{Keychain, SecretStore, Vault};
 
+mod catalogue;
+mod deletion;
 mod lock;
+mod room_browser;
 mod updates;
 mod video;
 mod voice;
 mod voice_session;
+pub use catalogue::Choice;
+pub use deletion::{
+    DeletionOptions, DeletionProgress, DeletionReport, DeletionStep, Pacer, TokioPacer,
+    CALL_INTERVAL as DELETION_CALL_INTERVAL,
+};
 pub use lock::{allowed_while_locked, LockRequest, LockStatus};
 pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSession};
 pub use voice_session::{VoiceSession, VoiceStartRequest};
@@ -45,14 +53,6 @@ pub struct KeyView {
     pub last_four: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_check: Option<Verification>,
-}
-
-/// One entry of a picker: an id and the name a person recognises.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct Choice {
-    pub id: String,
-    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -101,14 +101,9 @@ pub struct PrivacyOverview {
     pub open_conversations: usize,
     /// Conversation ids kept so "Delete everything" can delete them on Tavus.
     pub kept_conversations: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[ts(export)]
-#[serde(rename_all = "camelCase")]
-pub struct DeletionReport {
-    pub done: Vec<String>,
-    pub not_done: Vec<String>,
+    /// Conversations an interrupted "Delete everything" has still to delete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfinished_deletion: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -116,8 +111,9 @@ pub struct DeletionReport {
 pub struct JournalEntry {
     pub conversation_id: String,
     pub started_at: u64,
-    /// Set when the conversation was ended. Ended ones stay listed (within retention) so
-    /// that "Delete everything" can hard-delete them on Tavus too.
+    /// Set when the conversation was ended. An entry leaves the journal only once Tavus
+    /// has confirmed the conversation deleted (never by retention), so that it can always
+    /// be hard-deleted later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<u64>,
 }
@@ -141,7 +137,6 @@ pub struct Budgets {
     pub typed_speech_max_characters: u32,
 }
 
-const CATALOGUE_PAGE: u32 = 100;
 const AUDIT_SHOWN: usize = 200;
 
 struct State {
@@ -172,6 +167,9 @@ pub struct Service<S: SecretStore = Keychain> {
     /// script cannot push older records out of sight by repeating them.
     local_audited: crate::policy::rate_limit::RollingWindow,
     refusals_recorded: Mutex<std::collections::HashMap<String, u64>>,
+    deletion: deletion::DeletionSlot,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    app_window: room_browser::AppWindowSlot,
     /// One passphrase check at a time, so parallel guesses cannot outrun the counter.
     unlocking: Mutex<()>,
     /// Wrong guesses made while locked, written to the audit log once it can be opened.
@@ -204,6 +202,8 @@ impl<S: SecretStore> Service<S> {
             spending: Mutex::new(()),
             local_audited: crate::policy::rate_limit::RollingWindow::locally_audited(),
             refusals_recorded: Mutex::new(std::collections::HashMap::new()),
+            deletion: deletion::DeletionSlot::default(),
+            app_window: room_browser::AppWindowSlot::default(),
             unlocking: Mutex::new(()),
             pending_failures: Mutex::new(Vec::new()),
         };
@@ -254,9 +254,6 @@ impl<S: SecretStore> Service<S> {
             state.notice = notice.map(|n| n.message);
         }
         let cutoff = now().saturating_sub(u64::from(retention) * 86_400);
-        if sealer.is_some() {
-            self.prune_journal(cutoff);
-        }
         if let (Some(sealer), Ok(log)) = (sealer, self.audit_log()) {
             let head = self.audit_head();
             match log.prune(&sealer, head.as_ref(), cutoff) {
@@ -538,55 +535,6 @@ impl<S: SecretStore> Service<S> {
         Ok(())
     }
 
-    // ---- catalogues ----
-
-    pub async fn replicas(&self) -> Result<Vec<Choice>> {
-        let key = self.vault.key(Provider::Tavus)?;
-        let page = Tavus::new(&self.gateway, &key)
-            .list_replicas(1, CATALOGUE_PAGE)
-            .await?;
-        Ok(page
-            .data
-            .into_iter()
-            .map(|r| choice(r.replica_id, r.replica_name))
-            .collect())
-    }
-
-    pub async fn personas(&self) -> Result<Vec<Choice>> {
-        let key = self.vault.key(Provider::Tavus)?;
-        let page = Tavus::new(&self.gateway, &key)
-            .list_personas(1, CATALOGUE_PAGE)
-            .await?;
-        Ok(page
-            .data
-            .into_iter()
-            .map(|p| choice(p.persona_id, p.persona_name))
-            .collect())
-    }
-
-    pub async fn voices(&self) -> Result<Vec<Choice>> {
-        let key = self.vault.key(Provider::ElevenLabs)?;
-        let voices = ElevenLabs::new(&self.gateway, &key)
-            .voices(CATALOGUE_PAGE)
-            .await?;
-        Ok(voices
-            .voices
-            .into_iter()
-            .map(|v| choice(v.voice_id, Some(v.name)))
-            .collect())
-    }
-
-    /// Speech models only (the account may list others).
-    pub async fn models(&self) -> Result<Vec<Choice>> {
-        let key = self.vault.key(Provider::ElevenLabs)?;
-        let models = ElevenLabs::new(&self.gateway, &key).models().await?;
-        Ok(models
-            .into_iter()
-            .filter(|m| m.can_do_text_to_speech)
-            .map(|m| choice(m.model_id, Some(m.name)))
-            .collect())
-    }
-
     // ---- settings ----
 
     /// The settings, with the start-up notice if there was one (shown once).
@@ -779,19 +727,6 @@ impl<S: SecretStore> Service<S> {
         Ok(())
     }
 
-    /// Forgets ended conversations older than the retention period.
-    fn prune_journal(&self, cutoff: u64) {
-        let entries = self.journal();
-        let kept: Vec<JournalEntry> = entries
-            .iter()
-            .filter(|e| e.ended_at.is_none() || e.started_at >= cutoff)
-            .cloned()
-            .collect();
-        if kept.len() != entries.len() {
-            let _ = self.write_journal(&kept);
-        }
-    }
-
     fn write_journal(&self, entries: &[JournalEntry]) -> Result<()> {
         self.sealer()?
             .write_json(&self.dirs.data.join(JOURNAL_FILE), "journal", &entries)
@@ -830,6 +765,7 @@ impl<S: SecretStore> Service<S> {
             anonymous_sessions: settings.anonymous_sessions,
             open_conversations: self.open_sessions().len(),
             kept_conversations: self.journal().len(),
+            unfinished_deletion: self.deletion_pending().filter(|left| *left > 0),
         })
     }
 
@@ -863,103 +799,6 @@ impl<S: SecretStore> Service<S> {
         self.record(AuditEvent::DataExported);
         Ok(document)
     }
-
-    /// Ends and deletes this install's conversations on Tavus, removes every keychain entry
-    /// and every local file, and says what could not be done.
-    pub async fn delete_everything(&self) -> DeletionReport {
-        let mut done = Vec::new();
-        let mut not_done = Vec::new();
-
-        let was_locked = self.state().locked;
-        if was_locked {
-            not_done.push("Serene was locked, so it could not read which conversations it started on Tavus. You can delete them in your Tavus account.".into());
-        }
-        let journal = self.journal();
-        if !journal.is_empty() {
-            match self.vault.key(Provider::Tavus) {
-                Ok(key) => {
-                    let tavus = Tavus::new(&self.gateway, &key);
-                    let mut removed = 0;
-                    for entry in &journal {
-                        let id = &entry.conversation_id;
-                        let ended = match entry.ended_at {
-                            Some(_) => Ok(()),
-                            None => tavus.end_conversation(id).await,
-                        };
-                        let outcome = match ended {
-                            Ok(()) => tavus.delete_conversation(id).await,
-                            Err(error) => Err(error),
-                        };
-                        match outcome {
-                            Ok(()) => removed += 1,
-                            Err(error) => not_done.push(format!(
-                                "Conversation {id} could not be deleted on Tavus: {}",
-                                error.message
-                            )),
-                        }
-                    }
-                    if removed > 0 {
-                        done.push(format!(
-                            "Ended and deleted {removed} conversation(s) on Tavus."
-                        ));
-                    }
-                }
-                Err(_) => not_done.push(format!(
-                    "{} conversation(s) on Tavus could not be deleted: no Tavus key is saved.",
-                    journal.len()
-                )),
-            }
-        }
-
-        let entries = [
-            (Provider::Tavus.key_account(), "Tavus API key"),
-            (Provider::ElevenLabs.key_account(), "ElevenLabs API key"),
-            (DATA_KEY_ACCOUNT, "Local data key"),
-            (AUDIT_KEY_ACCOUNT, "Audit log key"),
-            (AUDIT_HEAD_ACCOUNT, "Audit log checkpoint"),
-            (
-                crate::privacy::app_lock::WRAPPED_KEY_ACCOUNT,
-                "Locked data key",
-            ),
-            (crate::privacy::app_lock::ATTEMPTS_ACCOUNT, "Lock attempts"),
-        ];
-        self.vault.forget_all();
-        let mut removed_entries = Vec::new();
-        for (account, what) in entries {
-            match self.store.delete(account) {
-                Ok(()) => removed_entries.push(what),
-                Err(fault) => not_done.push(format!(
-                    "{what} could not be removed from your keychain: {}",
-                    Error::from(fault).message
-                )),
-            }
-        }
-        if !removed_entries.is_empty() {
-            done.push(format!(
-                "Removed from your keychain: {}.",
-                removed_entries.join(", ")
-            ));
-        }
-
-        crate::logging::stop_for_deletion();
-        let failed = local::delete_all(&self.dirs);
-        if failed.is_empty() {
-            done.push("Deleted every local file: settings, consent, journal, audit log, logs and window storage.".into());
-        } else {
-            not_done.push(format!(
-                "{} folder(s) could not be fully deleted; close other programs using them and try again.",
-                failed.len()
-            ));
-        }
-
-        let mut state = self.state();
-        state.settings = Settings::default();
-        state.sealer = None;
-        state.notice = None;
-        state.locked = false;
-        state.lock_enabled = false;
-        DeletionReport { done, not_done }
-    }
 }
 
 /// The serialised name of a unit enum variant (an error code, an end reason).
@@ -968,17 +807,6 @@ pub(crate) fn code_name(value: impl Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-/// Longest replica, persona, voice or model name shown.
-const MAX_NAME_CHARS: usize = 80;
-
-fn choice(id: String, name: Option<String>) -> Choice {
-    let name = name
-        .map(|n| crate::policy::text::for_display(&n, MAX_NAME_CHARS))
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| id.clone());
-    Choice { id, name }
 }
 
 pub(crate) fn now() -> u64 {

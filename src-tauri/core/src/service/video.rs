@@ -7,7 +7,7 @@ use url::Url;
 use super::{code_name, now, JournalEntry, Service};
 use crate::error::{Error, ErrorCode, Result};
 use crate::gateway::tavus::{
-    ConversationProperties, ConversationStatus, CreateConversation, Tavus,
+    ConversationProperties, ConversationStatus, CreateConversation, Ended, Tavus,
 };
 use crate::policy::budget::Spend;
 use crate::policy::text::{sanitize, Field};
@@ -49,9 +49,9 @@ impl StartRequest {
 #[ts(export, optional_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct StartedSession {
+    /// The page shows the room by this id (`show_room`): the room URL, which carries the
+    /// meeting token, never leaves the core.
     pub conversation_id: String,
-    /// Validated and re-serialised: the only form of the URL that leaves the core.
-    pub room_url: String,
     pub started_at: u64,
     pub ends_at: u64,
 }
@@ -120,6 +120,16 @@ impl<S: SecretStore> Service<S> {
                 "A session is already running. End it before starting another.",
             ));
         }
+        if self.deletion_pending().is_some_and(|left| left > 0) {
+            return Err(Error::not_allowed(
+                "\"Delete everything\" has not finished. Finish it in Privacy before starting a session.",
+            ));
+        }
+        if self.voice_session_running() {
+            return Err(Error::not_allowed(
+                "A voice session is running. End it before starting another.",
+            ));
+        }
         if let Err(error) = self.session_starts.try_acquire(std::time::Instant::now()) {
             self.record(AuditEvent::LimitRefused {
                 limit: "conversation_starts".into(),
@@ -177,6 +187,8 @@ impl<S: SecretStore> Service<S> {
             }
         };
         let ends_at = started_at + u64::from(minutes) * 60;
+        // No audio stream to the page while the room runs (see `refuse_during_video`).
+        self.stop_speech();
         *self.active.lock().unwrap_or_else(|p| p.into_inner()) = Some(ActiveSession {
             conversation_id: id.clone(),
             room_url: room.clone(),
@@ -188,10 +200,22 @@ impl<S: SecretStore> Service<S> {
         });
         Ok(StartedSession {
             conversation_id: id,
-            room_url: room.to_string(),
             started_at,
             ends_at,
         })
+    }
+
+    /// While a video session runs, the page gets no channel stream (speech, a voice
+    /// conversation): Tauri lets any window fetch a channel's data by id, so nothing
+    /// streams while a room page runs beside the main one.
+    pub fn refuse_during_video(&self) -> Result<()> {
+        if self.active_session().is_some() {
+            return Err(Error::new(
+                ErrorCode::SessionInProgress,
+                "A face-to-face session is running. Speech and voice conversations wait until it ends.",
+            ));
+        }
+        Ok(())
     }
 
     pub fn active_session(&self) -> Option<ActiveSession> {
@@ -201,8 +225,9 @@ impl<S: SecretStore> Service<S> {
             .clone()
     }
 
-    /// Ends a journaled conversation on Tavus and forgets it. An already-ended one counts
-    /// as ended. On failure it stays journaled, to be ended at the next start.
+    /// Ends a journaled conversation on Tavus. Only an end Tavus confirmed (or an id it no
+    /// longer knows) marks it ended; otherwise it stays journaled, to be ended at the next
+    /// start. With "delete ended sessions" on, it is then hard-deleted on Tavus.
     pub async fn end_video(&self, conversation_id: &str, reason: EndReason) -> Result<()> {
         crate::gateway::ids::check_id("conversation", conversation_id)?;
         let journaled = self
@@ -214,23 +239,45 @@ impl<S: SecretStore> Service<S> {
                 "That session is not one Serene started.",
             ));
         };
+        // Whatever Tavus answers, the person asked for the room to go.
+        self.close_room_app_window_of(conversation_id).await;
         let key = self.vault.key(Provider::Tavus)?;
-        match Tavus::new(&self.gateway, &key)
+        let ended = match Tavus::new(&self.gateway, &key)
             .end_conversation(conversation_id)
             .await
         {
-            Ok(())
-            | Err(Error {
-                code: ErrorCode::NotFound,
-                ..
-            }) => {}
+            Ok(ended) => ended,
             Err(error) => {
                 tracing::warn!(code = ?error.code, "could not end a conversation; it stays journaled");
                 return Err(error);
             }
-        }
+        };
         self.forget_session(&entry, reason);
+        match ended {
+            Ended::Gone => self.journal_forget(conversation_id),
+            Ended::Ended => self.delete_if_ephemeral(conversation_id).await,
+        }
         Ok(())
+    }
+
+    /// Hard-deletes an ended conversation on Tavus when the setting asks for it. A failure
+    /// keeps it journaled; `end_journaled` tries again at the next start.
+    async fn delete_if_ephemeral(&self, conversation_id: &str) {
+        if !self.state().settings.delete_ended_sessions {
+            return;
+        }
+        let Ok(key) = self.vault.key(Provider::Tavus) else {
+            return;
+        };
+        match Tavus::new(&self.gateway, &key)
+            .delete_conversation(conversation_id)
+            .await
+        {
+            Ok(()) => self.journal_forget(conversation_id),
+            Err(error) => {
+                tracing::warn!(code = ?error.code, "ended conversation not deleted yet; kept to retry");
+            }
+        }
     }
 
     fn forget_session(&self, entry: &JournalEntry, reason: EndReason) {
@@ -272,23 +319,49 @@ impl<S: SecretStore> Service<S> {
             return Ok(SessionStatus { ended: true });
         };
         let key = self.vault.key(Provider::Tavus)?;
-        let conversation = Tavus::new(&self.gateway, &key)
+        let ended = match Tavus::new(&self.gateway, &key)
             .get_conversation(conversation_id)
-            .await?;
-        let ended = conversation.status.as_deref() == Some("ended");
-        if ended {
-            self.forget_session(&entry, EndReason::EndedByTavus);
+            .await
+        {
+            Ok(conversation) if conversation.status.as_deref() == Some("ended") => {
+                Some(Ended::Ended)
+            }
+            Ok(_) => None,
+            // Tavus's invalid-id answer means what it means on every call: nothing is left.
+            Err(error) if error.code == ErrorCode::NotFound => Some(Ended::Gone),
+            Err(error) => return Err(error),
+        };
+        match ended {
+            Some(how) => {
+                self.forget_session(&entry, EndReason::EndedByTavus);
+                self.close_room_app_window_of(conversation_id).await;
+                match how {
+                    Ended::Gone => self.journal_forget(conversation_id),
+                    Ended::Ended => self.delete_if_ephemeral(conversation_id).await,
+                }
+                Ok(SessionStatus { ended: true })
+            }
+            None => Ok(SessionStatus { ended: false }),
         }
-        Ok(SessionStatus { ended })
     }
 
-    /// Ends every journaled conversation: at start-up, after a crash or `kill -9`.
+    /// Ends every journaled conversation: at start-up, after a crash or `kill -9`. With
+    /// "delete ended sessions" on, it also retries deleting ended ones that were not.
     pub async fn end_journaled(&self, reason: EndReason) -> usize {
         let mut ended = 0;
         for entry in self.open_sessions() {
             if self.end_video(&entry.conversation_id, reason).await.is_ok() {
                 ended += 1;
             }
+        }
+        let left_on_tavus: Vec<String> = self
+            .journal()
+            .into_iter()
+            .filter(|e| e.ended_at.is_some())
+            .map(|e| e.conversation_id)
+            .collect();
+        for id in left_on_tavus {
+            self.delete_if_ephemeral(&id).await;
         }
         ended
     }

@@ -31,6 +31,7 @@ impl<S: SecretStore> Service<S> {
         text: SpeechText,
         mut sink: impl FnMut(Bytes) -> bool + Send,
     ) -> Result<SpeechDone> {
+        self.refuse_during_video()?;
         let key = self.vault.key(Provider::ElevenLabs)?;
         self.require_verified(Provider::ElevenLabs)?;
         let (voice, model) = {

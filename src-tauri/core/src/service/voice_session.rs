@@ -60,6 +60,7 @@ impl<S: SecretStore> Service<S> {
         on_event: impl Fn(AgentEvent) + Send + Sync + 'static,
     ) -> Result<VoiceSession> {
         self.require_consent()?;
+        self.refuse_during_video()?;
         if !SESSION_MINUTES.contains(&request.minutes) {
             return Err(Error::invalid_input(
                 "Choose a session of 15, 30, 45 or 60 minutes.",
@@ -84,13 +85,7 @@ impl<S: SecretStore> Service<S> {
         let signed = ElevenLabs::new(&self.gateway, &key)
             .agent_signed_url(&agent)
             .await
-            .map_err(|error| match error.code {
-                ErrorCode::NotFound | ErrorCode::UpstreamRejected => Error::new(
-                    ErrorCode::NotFound,
-                    "ElevenLabs does not know that agent id. Check it under Settings, Voice conversation.",
-                ),
-                _ => error,
-            })?;
+            .map_err(signed_url_error)?;
         let limits = RelayLimits {
             max_session: Duration::from_secs(u64::from(request.minutes) * 60),
             ..RelayLimits::default()
@@ -109,6 +104,7 @@ impl<S: SecretStore> Service<S> {
 
     /// One microphone frame (16 kHz, 16-bit little-endian mono PCM) for the agent.
     pub fn send_voice_audio(&self, pcm: &[u8]) -> Result<()> {
+        self.refuse_during_video()?;
         match self.voice_slot().as_ref() {
             Some(running) => running.relay.send_audio(pcm),
             None => Err(Error::new(
@@ -160,5 +156,29 @@ impl<S: SecretStore> Service<S> {
             .running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// What a refused signed-URL request means for the person: each documented refusal says
+/// what happened, not only "unknown agent".
+fn signed_url_error(error: Error) -> Error {
+    let message = match error.code {
+        ErrorCode::NotFound => {
+            "ElevenLabs does not know that agent id. Check it under Settings, Voice conversation."
+        }
+        ErrorCode::KeyLacksPermission => {
+            "Your ElevenLabs key is not allowed to start conversations with that agent. Give the key the Agents (Conversational AI) permission, and use an agent of the same account."
+        }
+        ErrorCode::UpstreamRejected => {
+            "ElevenLabs refused the request for a conversation as malformed. Check the agent id under Settings; if it is right, update Serene."
+        }
+        ErrorCode::OutOfCredits => {
+            "Your ElevenLabs account has no quota left for voice conversations. You can add more in your ElevenLabs account."
+        }
+        _ => return error,
+    };
+    Error {
+        message: message.into(),
+        ..error
     }
 }

@@ -88,10 +88,7 @@ impl SpeechText {
 pub fn character_limit(model_id: &str, live: Option<&[Model]>) -> usize {
     let from_live = live
         .and_then(|models| models.iter().find(|m| m.model_id == model_id))
-        .and_then(|m| {
-            m.max_characters_request_free_user
-                .or(m.max_characters_request_subscribed_user)
-        })
+        .and_then(Model::request_limit)
         .and_then(|n| usize::try_from(n).ok())
         .filter(|n| *n > 0);
     from_live.unwrap_or_else(|| {
@@ -137,6 +134,7 @@ mod tests {
             can_do_text_to_speech: true,
             max_characters_request_free_user: free,
             max_characters_request_subscribed_user: Some(99_999),
+            maximum_text_length_per_request: None,
         }
     }
 

@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 pub mod counting_alloc;
+pub mod eleven_bodies;
+pub mod tavus_fake;
 
 use serene_core::endpoints::Endpoints;
 use serene_core::gateway::{Gateway, Limits};
@@ -147,4 +149,32 @@ impl serene_core::vault::SecretStore for FileStore {
         self.save(&map);
         Ok(())
     }
+}
+
+/// Deletion's pacing on a virtual clock: every wait moves the clock on at once, so the
+/// real intervals and back-offs are kept and checked without taking real minutes.
+#[derive(Default)]
+pub struct VirtualPacer {
+    pub now_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub waits: std::sync::Mutex<Vec<Duration>>,
+}
+
+impl serene_core::service::Pacer for VirtualPacer {
+    fn sleep(&self, duration: Duration) -> futures_util::future::BoxFuture<'static, ()> {
+        self.now_ms.fetch_add(
+            duration.as_millis() as u64,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        self.waits.lock().unwrap().push(duration);
+        Box::pin(tokio::task::yield_now())
+    }
+}
+
+/// A gateway with the app's real ordinary limit (10 calls a minute).
+pub fn gateway_with_real_limit(tavus: &str) -> Gateway {
+    let endpoints = Endpoints {
+        tavus: tavus.parse().unwrap(),
+        elevenlabs: tavus.parse().unwrap(),
+    };
+    Gateway::with_limits(endpoints, limits(), RollingWindow::upstream_calls()).unwrap()
 }

@@ -5,4 +5,4 @@ import type { Error } from "./Error";
 /**
  * What the relay reports, in the order it happened.
  */
-export type AgentEvent = { "kind": "started", conversationId: string, agentOutputFormat: string, userInputFormat: string, } | { "kind": "agent_audio", pcmBase64: string, eventId: number | null, } | { "kind": "user_transcript", text: string, } | { "kind": "agent_response", text: string, } | { "kind": "agent_correction", text: string, } | { "kind": "interruption" } | { "kind": "ended", how: EndHow, } | { "kind": "failed", error: Error, };
+export type AgentEvent = { "kind": "started", conversationId: string, agentOutputFormat: string, userInputFormat: string, } | { "kind": "agent_audio", pcmBase64: string, eventId: number | null, } | { "kind": "user_transcript", text: string, } | { "kind": "agent_response", text: string, } | { "kind": "agent_correction", text: string, } | { "kind": "interruption", eventId: number | null, } | { "kind": "agent_error", error: Error, } | { "kind": "ended", how: EndHow, } | { "kind": "failed", error: Error, };

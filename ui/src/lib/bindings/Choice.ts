@@ -3,4 +3,16 @@
 /**
  * One entry of a picker: an id and the name a person recognises.
  */
-export type Choice = { id: string, name: string, };
+export type Choice = { id: string, name: string, 
+/**
+ * False for a replica still training or in error: shown, not choosable.
+ */
+unavailable: boolean, 
+/**
+ * The provider's status word, when it says why the choice is unavailable.
+ */
+status?: string, 
+/**
+ * A speech model's per-request character limit, when the provider gives one.
+ */
+maxCharacters?: number, };

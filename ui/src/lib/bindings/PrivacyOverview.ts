@@ -7,4 +7,8 @@ export type PrivacyOverview = { stored: Array<StoredFile>, consent: ConsentView,
 /**
  * Conversation ids kept so "Delete everything" can delete them on Tavus.
  */
-keptConversations: number, };
+keptConversations: number, 
+/**
+ * Conversations an interrupted "Delete everything" has still to delete.
+ */
+unfinishedDeletion: number | null, };

@@ -45,6 +45,10 @@ dailyVideoMinutes: number,
  */
 dailyVoiceMinutes: number, 
 /**
+ * Hard-delete each conversation on Tavus as soon as it has ended.
+ */
+deleteEndedSessions: boolean, 
+/**
  * With the app lock on: lock after this many idle minutes (0: only at start and by hand).
  */
 idleLockMinutes: number, 
