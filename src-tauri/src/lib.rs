@@ -4,6 +4,7 @@ mod app_lock;
 mod command_names;
 mod commands;
 mod confirm_dialog;
+mod downloads;
 mod external;
 mod no_webrtc;
 mod permissions;

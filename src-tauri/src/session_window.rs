@@ -31,10 +31,11 @@ pub fn open_room<R: Runtime>(app: &AppHandle<R>, room: Url) -> tauri::Result<()>
             allowed
         })
         .on_new_window(|_, _| NewWindowResponse::Deny)
+        .on_download(crate::downloads::refuse)
         .build()?;
     let watcher = app.clone();
-    crate::permissions::room_media_only(&window, move || {
-        watcher.state::<Service>().active_session().is_some()
+    crate::permissions::guard_media(&window, serene_core::media::Window::Room, move || {
+        watcher.state::<Service>().media_state()
     });
     let handle = app.clone();
     window.on_window_event(move |event| {

@@ -1,6 +1,7 @@
 //! The main window, created from `tauri.conf.json` (where it is marked `create: false`) so
 //! that the navigation and new-window guards are attached before the first page loads.
 
+use serene_core::media;
 use serene_core::navigation::is_app_url;
 use tauri::webview::NewWindowResponse;
 use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
@@ -41,10 +42,11 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Webvi
             );
             NewWindowResponse::Deny
         })
+        .on_download(crate::downloads::refuse)
         .build()?;
     let asking = app.clone();
-    crate::permissions::main_microphone_only(&window, move || {
-        asking.state::<Service>().voice_session_running()
+    crate::permissions::guard_media(&window, media::Window::Main, move || {
+        asking.state::<Service>().media_state()
     });
     let handle = app.clone();
     window.on_window_event(move |event| {

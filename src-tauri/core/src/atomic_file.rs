@@ -15,7 +15,6 @@ pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// Writes a private (0600) file atomically into a folder that must already exist, and
 /// leaves that folder's permissions alone (an export into a folder the person chose).
 pub fn write_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
     let temp = temp_path(path);
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -31,7 +30,7 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
         fs::rename(&temp, path)?;
         // Make the rename itself durable.
         #[cfg(unix)]
-        fs::File::open(dir)?.sync_all()?;
+        fs::File::open(path.parent().unwrap_or(Path::new(".")))?.sync_all()?;
         Ok(())
     })();
     if result.is_err() {

@@ -24,8 +24,7 @@ pub mod session;
 pub mod settings;
 pub mod updates;
 pub mod vault;
-#[cfg(any(windows, serene_check_windows))]
-#[cfg_attr(not(windows), allow(dead_code))]
+#[cfg(windows)]
 mod vault_windows;
 pub mod views;
 pub mod voice;
