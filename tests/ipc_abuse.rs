@@ -220,6 +220,20 @@ const TABLE: &[(&str, &[Arg])] = &[
         }],
     ),
     ("end_voice_session", &[]),
+    ("spending_budgets", &[]),
+    ("lock_status", &[]),
+    (
+        "set_lock",
+        &[Arg {
+            name: "request",
+            kind: Kind::Object(&["passphrase", "current"]),
+            normal: r#"{"action": "enable", "passphrase": "short"}"#,
+        }],
+    ),
+    // Without a lock, unlocking and locking change nothing.
+    ("unlock", &[text("passphrase", r#""not the passphrase""#)]),
+    ("lock_now", &[]),
+    ("quick_exit", &[]),
 ];
 
 fn args_of(command: &str) -> &'static [Arg] {

@@ -39,4 +39,9 @@ pub const COMMANDS: &[&str] = &[
     "start_voice_session",
     "send_voice_audio",
     "end_voice_session",
+    "lock_status",
+    "set_lock",
+    "unlock",
+    "lock_now",
+    "quick_exit",
 ];

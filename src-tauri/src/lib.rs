@@ -1,5 +1,6 @@
 //! The Tauri shell: windows, plugins and thin IPC commands over `serene-core`.
 
+mod app_lock;
 mod command_names;
 mod commands;
 mod confirm_dialog;
@@ -25,12 +26,10 @@ pub use window::MAIN_WINDOW;
 /// Builds the app on any runtime (the real one, or Tauri's mock runtime in tests): the
 /// command handlers, the core service, then the hardened main window.
 pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::Result<App<R>> {
-    let app = builder
-        // Used from Rust only (the export's save dialog); no capability grants it to the page.
-        .plugin(tauri_plugin_dialog::init())
-        // Driven from Rust only (`updates.rs`); no capability grants the page its commands.
-        .plugin(tauri_plugin_updater::Builder::new().build())
-        .invoke_handler(tauri::generate_handler![
+    // The lock's gate runs before every command, so a command added later is refused
+    // while locked unless the core lists it as allowed.
+    let handler: Box<dyn Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync> =
+        Box::new(tauri::generate_handler![
             commands::app::app_info,
             commands::app::open_help_link,
             commands::keys::key_status,
@@ -69,7 +68,25 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
             commands::voice_session::start_voice_session,
             commands::voice_session::send_voice_audio,
             commands::voice_session::end_voice_session,
-        ])
+            commands::lock::lock_status,
+            commands::lock::set_lock,
+            commands::lock::unlock,
+            commands::lock::lock_now,
+            commands::lock::quick_exit,
+        ]);
+    let app = builder
+        // Used from Rust only (the export's save dialog); no capability grants it to the page.
+        .plugin(tauri_plugin_dialog::init())
+        // Driven from Rust only (`updates.rs`); no capability grants the page its commands.
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .invoke_handler(move |invoke| {
+            let app = invoke.message.webview_ref().app_handle().clone();
+            if let Err(error) = app_lock::before_command(&app, invoke.message.command()) {
+                invoke.resolver.reject(error);
+                return true;
+            }
+            handler(invoke)
+        })
         .build(context)?;
     // The core reads its keys and sealed files (tens of milliseconds over D-Bus on Linux)
     // while the main window and its webview are built. Nothing can call it meanwhile: the
@@ -84,13 +101,17 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, context: Context<R>) -> tauri::R
     )));
     app.manage(service);
     app.manage(updates::UpdateState::default());
+    app.manage(app_lock::Activity::default());
+    app_lock::apply_title(app.handle());
+    app_lock::watch_main_window(app.handle());
+    app_lock::start_idle_timer(app.handle());
     end_sessions_left_open(app.handle());
     Ok(app)
 }
 
 /// A session journaled but never ended (a crash, `kill -9`, power loss) still bills on
 /// Tavus: end it as soon as Serene starts again.
-fn end_sessions_left_open<R: Runtime>(app: &tauri::AppHandle<R>) {
+pub(crate) fn end_sessions_left_open<R: Runtime>(app: &tauri::AppHandle<R>) {
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let service = handle.state::<Service>();

@@ -17,7 +17,7 @@ pub fn open_room<R: Runtime>(app: &AppHandle<R>, room: Url) -> tauri::Result<()>
     close_room(app);
     let origin = room.origin();
     let window = WebviewWindowBuilder::new(app, ROOM_WINDOW, WebviewUrl::External(room))
-        .title("Serene session")
+        .title(crate::app_lock::room_title(app))
         .inner_size(960.0, 720.0)
         .devtools(false)
         .on_navigation(move |url| {

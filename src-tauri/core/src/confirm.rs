@@ -41,6 +41,27 @@ pub enum Change {
     /// Deleting what is on this computer although some conversations could not be
     /// deleted on Tavus (Serene can never delete those afterwards).
     DeleteLeavingRemote,
+    /// Turning the app lock on, changing its passphrase, or turning it off.
+    AppLock {
+        what: LockChangeKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockChangeKind {
+    On,
+    Changed,
+    Off,
+}
+
+impl LockChangeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LockChangeKind::On => "on",
+            LockChangeKind::Changed => "changed",
+            LockChangeKind::Off => "off",
+        }
+    }
 }
 
 /// The words of one native dialog.
@@ -65,6 +86,7 @@ impl Change {
             }
             Change::DeleteEverything => "delete_everything".into(),
             Change::DeleteLeavingRemote => "delete_leaving_remote".into(),
+            Change::AppLock { what } => format!("app_lock_{}", what.name()),
         }
     }
 
@@ -139,6 +161,21 @@ impl Change {
                 "Delete everything on this computer?".to_string(),
                 "Some of your conversations could not be deleted on Tavus. If you go on, Serene deletes everything on this computer and can never delete those conversations for you; you can still delete them in your Tavus account.".to_string(),
                 "Delete on this computer".to_string(),
+            ),
+            Change::AppLock { what: LockChangeKind::On } => (
+                "Lock Serene with a passphrase?".to_string(),
+                "Serene will ask for this passphrase whenever it starts or locks. If you forget it, the only way back in is to delete everything Serene keeps.".to_string(),
+                "Turn lock on".to_string(),
+            ),
+            Change::AppLock { what: LockChangeKind::Changed } => (
+                "Change your Serene passphrase?".to_string(),
+                "Serene will ask for the new passphrase from now on.".to_string(),
+                "Change passphrase".to_string(),
+            ),
+            Change::AppLock { what: LockChangeKind::Off } => (
+                "Turn the Serene lock off?".to_string(),
+                "Anyone using this computer account will be able to open Serene without a passphrase.".to_string(),
+                "Turn lock off".to_string(),
             ),
         };
         Question {

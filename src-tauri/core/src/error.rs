@@ -66,6 +66,10 @@ pub enum ErrorCode {
     SpendingLimit,
     /// The saved key has not passed a live check with its provider yet.
     KeyNotVerified,
+    /// The app lock is on: only unlocking, crisis help and quick exit work until then.
+    Locked,
+    /// The passphrase did not unlock Serene (the guess was counted).
+    WrongPassphrase,
     /// Something unexpected inside Serene; details are in the log, not in the message.
     Internal,
 }

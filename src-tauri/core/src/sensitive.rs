@@ -24,6 +24,11 @@ impl<T: Zeroize> Sensitive<T> {
     pub fn expose(&self) -> &T {
         &self.0
     }
+
+    /// For filling a secret in place (a derived key, a buffer being decrypted).
+    pub fn expose_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
 }
 
 impl<T: Zeroize> Drop for Sensitive<T> {

@@ -73,6 +73,22 @@ pub struct Settings {
     /// Hard-delete each conversation on Tavus as soon as it has ended.
     #[serde(default = "default_true")]
     pub delete_ended_sessions: bool,
+    /// With the app lock on: lock after this many idle minutes (0: only at start and by hand).
+    #[serde(default = "default_idle_lock_minutes")]
+    pub idle_lock_minutes: u32,
+    /// Quick exit quits Serene instead of hiding it.
+    #[serde(default)]
+    pub quick_exit_quits: bool,
+    /// Windows are titled "Notes", never "Serene" or anything about a session.
+    #[serde(default)]
+    pub discreet_title: bool,
+}
+
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
+pub const MAX_IDLE_LOCK_MINUTES: u32 = 24 * 60;
+
+fn default_idle_lock_minutes() -> u32 {
+    DEFAULT_IDLE_LOCK_MINUTES
 }
 
 /// Enough for several guided exercises a day (the longest is about 2,000 characters).
@@ -172,6 +188,9 @@ impl Default for Settings {
             daily_video_minutes: DEFAULT_DAILY_SESSION_MINUTES,
             daily_voice_minutes: DEFAULT_DAILY_SESSION_MINUTES,
             delete_ended_sessions: true,
+            idle_lock_minutes: DEFAULT_IDLE_LOCK_MINUTES,
+            quick_exit_quits: false,
+            discreet_title: false,
         }
     }
 }
@@ -206,6 +225,9 @@ pub struct SettingsPatch {
     pub daily_video_minutes: Option<u32>,
     pub daily_voice_minutes: Option<u32>,
     pub delete_ended_sessions: Option<bool>,
+    pub idle_lock_minutes: Option<u32>,
+    pub quick_exit_quits: Option<bool>,
+    pub discreet_title: Option<bool>,
 }
 
 impl SettingsPatch {
@@ -266,6 +288,14 @@ impl Settings {
                 "A daily session limit is 1 to {MAX_DAILY_SESSION_MINUTES} minutes."
             )));
         }
+        if patch
+            .idle_lock_minutes
+            .is_some_and(|n| n > MAX_IDLE_LOCK_MINUTES)
+        {
+            return Err(Error::invalid_input(format!(
+                "Lock after at most {MAX_IDLE_LOCK_MINUTES} idle minutes (0 turns idle locking off)."
+            )));
+        }
         let choose = |slot: &mut Option<String>, value: Option<String>| {
             if let Some(id) = value {
                 *slot = (!id.is_empty()).then_some(id);
@@ -302,6 +332,15 @@ impl Settings {
         }
         if let Some(delete) = patch.delete_ended_sessions {
             self.delete_ended_sessions = delete;
+        }
+        if let Some(n) = patch.idle_lock_minutes {
+            self.idle_lock_minutes = n;
+        }
+        if let Some(quits) = patch.quick_exit_quits {
+            self.quick_exit_quits = quits;
+        }
+        if let Some(discreet) = patch.discreet_title {
+            self.discreet_title = discreet;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod catalogue;
 pub mod keys;
+pub mod lock;
 pub mod privacy;
 pub mod settings;
 pub mod updates;

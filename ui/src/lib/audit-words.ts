@@ -41,6 +41,10 @@ export function describeEvent(record: AuditRecord): string {
       return `Voice conversation ended (${String(e.how).replace(/_/g, " ")}, ${Math.round(Number(e.seconds) / 60)} min)`;
     case "change_confirmed":
       return `Change confirmed: ${String(e.what).replace(/_/g, " ")}`;
+    case "unlock_failed":
+      return "Wrong passphrase at the lock";
+    case "lock_changed":
+      return e.what === "on" ? "App lock turned on" : e.what === "off" ? "App lock turned off" : "Lock passphrase changed";
     case "update_refused":
       return `Update refused: ${String(e.reason).replace(/_/g, " ")}`;
     default:

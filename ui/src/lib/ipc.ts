@@ -155,3 +155,16 @@ export async function sendVoiceAudio(frame: Uint8Array): Promise<void> {
   }
 }
 export const endVoiceSession = () => call<void>("end_voice_session");
+
+export type { LockStatus } from "./bindings/LockStatus";
+import type { LockStatus } from "./bindings/LockStatus";
+export const lockStatus = () => call<LockStatus>("lock_status");
+// The passphrase goes to the core and never comes back.
+export const unlock = (passphrase: string) => call<LockStatus>("unlock", { passphrase });
+export const lockNow = () => call<LockStatus>("lock_now");
+export const quickExit = () => call<void>("quick_exit");
+export type LockRequest =
+  | { action: "enable"; passphrase: string }
+  | { action: "change"; current: string; passphrase: string }
+  | { action: "disable"; current: string };
+export const setLock = (request: LockRequest) => call<LockStatus>("set_lock", { request });

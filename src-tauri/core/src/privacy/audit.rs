@@ -81,6 +81,14 @@ pub enum AuditEvent {
     ChangeConfirmed {
         what: String,
     },
+    /// A wrong passphrase at the app lock, recorded at the next unlock with its own time
+    /// (the log needs the data key, which the lock withholds).
+    UnlockFailed,
+    /// The app lock was turned on (`on`), its passphrase changed (`changed`), or turned
+    /// off (`off`).
+    LockChanged {
+        what: String,
+    },
 }
 
 impl AuditEvent {
@@ -93,6 +101,8 @@ impl AuditEvent {
                 | AuditEvent::KeyReplaced { .. }
                 | AuditEvent::KeyRemoved { .. }
                 | AuditEvent::ChangeConfirmed { .. }
+                | AuditEvent::UnlockFailed
+                | AuditEvent::LockChanged { .. }
                 | AuditEvent::DataExported
                 | AuditEvent::DeletedEverything
                 | AuditEvent::LogPruned { .. }

@@ -1,6 +1,7 @@
 //! What Serene keeps about a person, and how: sealed at rest, verifiable, exportable and
 //! removable in one action. Nothing of a conversation is ever stored.
 
+pub mod app_lock;
 pub mod audit;
 pub mod consent;
 pub mod local;

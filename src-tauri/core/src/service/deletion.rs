@@ -190,7 +190,24 @@ impl<S: SecretStore> Service<S> {
         let mut done = Vec::new();
         let mut not_done = Vec::new();
 
-        let mut plan = self.deletion_plan()?;
+        // Locked (a forgotten passphrase): the journal cannot be read, so only what is on
+        // this computer can go, and only if the person said so.
+        let locked = self.is_locked();
+        if locked && !options.leave_remote {
+            return Err(Error::new(
+                crate::error::ErrorCode::Locked,
+                "Serene is locked, so it can't read which conversations it started on Tavus. You can delete everything on this computer instead, and delete those conversations in your Tavus account.",
+            ));
+        }
+        let mut plan = if locked {
+            not_done.push("Serene was locked, so it could not read which conversations it started on Tavus. You can delete them in your Tavus account.".into());
+            Plan {
+                started_at: now(),
+                ..Plan::default()
+            }
+        } else {
+            self.deletion_plan()?
+        };
         let total = plan.deleted + plan.items.len();
         if !plan.items.is_empty() {
             let failures = self.delete_remote(&mut plan, total, &progress).await;
@@ -254,6 +271,8 @@ impl<S: SecretStore> Service<S> {
             state.settings = Settings::default();
             state.sealer = None;
             state.notice = None;
+            state.locked = false;
+            state.lock_enabled = false;
         }
         *self.active.lock().unwrap_or_else(|p| p.into_inner()) = None;
         step(DeletionStep::Finished);
@@ -432,6 +451,11 @@ impl<S: SecretStore> Service<S> {
                 crate::privacy::versions::VERSIONS_ACCOUNT,
                 "Versions of the sealed files",
             ),
+            (
+                crate::privacy::app_lock::WRAPPED_KEY_ACCOUNT,
+                "Locked data key",
+            ),
+            (crate::privacy::app_lock::ATTEMPTS_ACCOUNT, "Lock attempts"),
         ];
         self.vault.forget_all();
         let mut removed = Vec::new();

@@ -27,6 +27,7 @@ use crate::vault::{Keychain, SecretStore, Vault};
 
 mod catalogue;
 mod deletion;
+mod lock;
 mod room_browser;
 mod updates;
 mod video;
@@ -37,6 +38,7 @@ pub use deletion::{
     DeletionOptions, DeletionProgress, DeletionReport, DeletionStep, Pacer, TokioPacer,
     CALL_INTERVAL as DELETION_CALL_INTERVAL,
 };
+pub use lock::{allowed_while_locked, LockRequest, LockStatus};
 pub use video::{ActiveSession, EndReason, SessionStatus, StartRequest, StartedSession};
 pub use voice_session::{VoiceSession, VoiceStartRequest};
 
@@ -141,6 +143,10 @@ struct State {
     settings: Settings,
     notice: Option<String>,
     sealer: Option<Arc<Sealer>>,
+    /// The app lock's passphrase wraps the data key (see `lock.rs`).
+    lock_enabled: bool,
+    /// The data key is withheld until the passphrase is given.
+    locked: bool,
 }
 
 pub struct Service<S: SecretStore = Keychain> {
@@ -164,6 +170,10 @@ pub struct Service<S: SecretStore = Keychain> {
     deletion: deletion::DeletionSlot,
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     app_window: room_browser::AppWindowSlot,
+    /// One passphrase check at a time, so parallel guesses cannot outrun the counter.
+    unlocking: Mutex<()>,
+    /// Wrong guesses made while locked, written to the audit log once it can be opened.
+    pending_failures: Mutex<Vec<u64>>,
 }
 
 impl<S: SecretStore> Service<S> {
@@ -180,6 +190,8 @@ impl<S: SecretStore> Service<S> {
                 settings: Settings::default(),
                 notice: None,
                 sealer: None,
+                lock_enabled: false,
+                locked: false,
             }),
             session_starts: crate::policy::rate_limit::RollingWindow::conversation_starts(),
             active: Mutex::new(None),
@@ -192,8 +204,16 @@ impl<S: SecretStore> Service<S> {
             refusals_recorded: Mutex::new(std::collections::HashMap::new()),
             deletion: deletion::DeletionSlot::default(),
             app_window: room_browser::AppWindowSlot::default(),
+            unlocking: Mutex::new(()),
+            pending_failures: Mutex::new(Vec::new()),
         };
-        service.open_local_data();
+        if service.lock_entry_exists() {
+            let mut state = service.state();
+            state.lock_enabled = true;
+            state.locked = true;
+        } else {
+            service.open_local_data();
+        }
         service
     }
 
@@ -251,14 +271,38 @@ impl<S: SecretStore> Service<S> {
 
     /// The data key's sealer, created on first use and cached.
     fn sealer(&self) -> Result<Arc<Sealer>> {
-        if let Some(sealer) = self.state().sealer.clone() {
-            return Ok(sealer);
+        {
+            let state = self.state();
+            if state.locked {
+                return Err(lock::locked());
+            }
+            if let Some(sealer) = state.sealer.clone() {
+                return Ok(sealer);
+            }
+        }
+        // Never create a fresh data key while a wrapped one exists: that would orphan every
+        // sealed file. A keychain fault here is an error, not "no lock".
+        if self
+            .store
+            .read(crate::privacy::app_lock::WRAPPED_KEY_ACCOUNT)?
+            .is_some()
+        {
+            let mut state = self.state();
+            state.lock_enabled = true;
+            state.locked = true;
+            return Err(lock::locked());
         }
         let key = local_keys::load_or_create(&*self.store, DATA_KEY_ACCOUNT)?;
-        let versions = crate::privacy::versions::KeychainVersions::new(self.store.clone());
-        let sealer = Arc::new(Sealer::new(&key)?.with_versions(Arc::new(versions)));
+        let sealer = self.sealer_for(&key)?;
         self.state().sealer = Some(sealer.clone());
         Ok(sealer)
+    }
+
+    fn sealer_for(&self, key: &Sensitive<Vec<u8>>) -> Result<Arc<Sealer>> {
+        let versions = crate::privacy::versions::KeychainVersions::new(self.store.clone());
+        Ok(Arc::new(
+            Sealer::new(key)?.with_versions(Arc::new(versions)),
+        ))
     }
 
     fn audit_log(&self) -> Result<AuditLog> {

@@ -4,4 +4,4 @@ import type { Channel } from "./Channel";
 /**
  * The choices the UI may change. `Some("")` clears a choice; `None` leaves it.
  */
-export type SettingsPatch = { tavusReplicaId?: string, tavusPersonaId?: string, elevenlabsVoiceId?: string, elevenlabsModelId?: string, elevenlabsAgentId?: string, auditRetentionDays?: number, anonymousSessions?: boolean, sessionLanguage?: string, updateChannel?: Channel, checkUpdatesAutomatically?: boolean, dailySpeechCharacters?: number, dailyVideoMinutes?: number, dailyVoiceMinutes?: number, deleteEndedSessions?: boolean, };
+export type SettingsPatch = { tavusReplicaId?: string, tavusPersonaId?: string, elevenlabsVoiceId?: string, elevenlabsModelId?: string, elevenlabsAgentId?: string, auditRetentionDays?: number, anonymousSessions?: boolean, sessionLanguage?: string, updateChannel?: Channel, checkUpdatesAutomatically?: boolean, dailySpeechCharacters?: number, dailyVideoMinutes?: number, dailyVoiceMinutes?: number, deleteEndedSessions?: boolean, idleLockMinutes?: number, quickExitQuits?: boolean, discreetTitle?: boolean, };

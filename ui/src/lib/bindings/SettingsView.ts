@@ -47,4 +47,16 @@ dailyVoiceMinutes: number,
 /**
  * Hard-delete each conversation on Tavus as soon as it has ended.
  */
-deleteEndedSessions: boolean, };
+deleteEndedSessions: boolean, 
+/**
+ * With the app lock on: lock after this many idle minutes (0: only at start and by hand).
+ */
+idleLockMinutes: number, 
+/**
+ * Quick exit quits Serene instead of hiding it.
+ */
+quickExitQuits: boolean, 
+/**
+ * Windows are titled "Notes", never "Serene" or anything about a session.
+ */
+discreetTitle: boolean, };
