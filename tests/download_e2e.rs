@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::app::App;
-use support::fakes::{self, Fakes};
+use support::fakes::Fakes;
 use support::flows::{launch_with, ready};
 use thirtyfour::prelude::*;
 use wiremock::matchers::{method, path};

@@ -220,7 +220,6 @@ const TABLE: &[(&str, &[Arg])] = &[
         }],
     ),
     ("end_voice_session", &[]),
-    ("spending_budgets", &[]),
     ("lock_status", &[]),
     (
         "set_lock",
