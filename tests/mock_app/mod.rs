@@ -26,10 +26,13 @@ pub fn isolate(name: &str) {
     });
 }
 
-/// The isolated app, built with the real config and capability, and its main window.
+/// The isolated app, built with the real config and capability, and its main window. The
+/// person says no to every native confirmation (the mock runtime has no dialogs to show).
 pub fn app(name: &str) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     isolate(name);
     let app = run_app(mock_builder(), tauri::generate_context!()).expect("app builds");
+    app.state::<serene_core::service::Service>()
+        .set_confirmer(std::sync::Arc::new(serene_core::confirm::RefuseAll));
     let window = app.get_webview_window(MAIN_WINDOW).expect("main window");
     (app, window)
 }
