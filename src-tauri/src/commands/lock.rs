@@ -17,9 +17,9 @@ pub fn lock_status(service: State<'_, Service>) -> LockStatus {
 pub async fn set_lock<R: Runtime>(
     app: AppHandle<R>,
     service: State<'_, Service>,
-    request: serde_json::Value,
+    request: Option<serde_json::Value>,
 ) -> Result<LockStatus, Error> {
-    let request = LockRequest::from_json(request)?;
+    let request = LockRequest::from_json(request.unwrap_or_default())?;
     let status = service.set_lock(request).await?;
     crate::app_lock::apply_title(&app);
     Ok(status)
@@ -29,11 +29,11 @@ pub async fn set_lock<R: Runtime>(
 #[tauri::command]
 pub async fn unlock<R: Runtime>(
     app: AppHandle<R>,
-    passphrase: serde_json::Value,
+    passphrase: Option<serde_json::Value>,
 ) -> Result<LockStatus, Error> {
     // Parsed here, not by Tauri, whose error would repeat the value.
     let passphrase = match passphrase {
-        serde_json::Value::String(text) => Sensitive::new(text),
+        Some(serde_json::Value::String(text)) => Sensitive::new(text),
         _ => return Err(Error::invalid_input("That passphrase is not valid.")),
     };
     let handle = app.clone();
