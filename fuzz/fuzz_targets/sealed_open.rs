@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
                     _ => {}
                 }
             }
-            Err(OpenFailure::Malformed | OpenFailure::Tampered) => {}
+            Err(OpenFailure::Malformed | OpenFailure::Tampered | OpenFailure::RolledBack) => {}
         }
     }
     assert!(opened <= 1, "one sealed file opened under two purposes");

@@ -46,8 +46,17 @@ async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Strin
     Some(head)
 }
 
+/// What ElevenLabs answers the live check every key passes before Serene saves it (its
+/// model list), for the fakes below: none of them is about that check.
+const KEY_CHECK_ANSWER: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]";
+
+fn is_key_check(head: &str) -> bool {
+    head.starts_with("GET /v1/models")
+}
+
 /// An HTTP/1.1 server answering every request, on kept-alive connections, with one
-/// prepared JSON response.
+/// prepared JSON response (and the key check with an empty model list).
 pub async fn json_server(body: &[u8]) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -67,8 +76,13 @@ pub async fn json_server(body: &[u8]) -> String {
             let response = response.clone();
             tokio::spawn(async move {
                 let mut buf = Vec::with_capacity(8192);
-                while read_request(&mut socket, &mut buf).await.is_some() {
-                    if socket.write_all(&response).await.is_err() {
+                while let Some(head) = read_request(&mut socket, &mut buf).await {
+                    let answer = if is_key_check(&head) {
+                        KEY_CHECK_ANSWER
+                    } else {
+                        &response[..]
+                    };
+                    if socket.write_all(answer).await.is_err() {
                         return;
                     }
                 }
@@ -123,7 +137,13 @@ impl SpeechServer {
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::with_capacity(8192);
-                    while read_request(&mut socket, &mut buf).await.is_some() {
+                    while let Some(head) = read_request(&mut socket, &mut buf).await {
+                        if is_key_check(&head) {
+                            if socket.write_all(KEY_CHECK_ANSWER).await.is_err() {
+                                return;
+                            }
+                            continue;
+                        }
                         let (plan, framed) = plans.lock().unwrap().clone();
                         let header = b"HTTP/1.1 200 OK\r\ncontent-type: audio/mpeg\r\ntransfer-encoding: chunked\r\n\r\n";
                         if socket.write_all(header).await.is_err() {
