@@ -37,7 +37,7 @@ describe("Privacy: delete everything", () => {
     };
     replies = {
       privacy_overview: async () => overview(),
-      audit_log: async () => ({ check: { intact: true, records: 0 }, records: [] }),
+      audit_log: async () => ({ check: { intact: true, records: 0 }, records: [], pinned: [] }),
       get_settings: async () => ({ deleteEndedSessions: true }),
     };
   });
