@@ -58,7 +58,8 @@ pub fn check_new_passphrase(passphrase: &str) -> Result<()> {
     check_length(passphrase)
 }
 
-fn check_length(passphrase: &str) -> Result<()> {
+/// Checks a passphrase's length before anything else looks at it (unlocking included).
+pub fn check_length(passphrase: &str) -> Result<()> {
     if passphrase.len() > MAX_PASSPHRASE_BYTES {
         return Err(Error::invalid_input("That passphrase is too long."));
     }

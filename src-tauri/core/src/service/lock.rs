@@ -191,6 +191,7 @@ impl<S: SecretStore> Service<S> {
     /// Unlocks with the passphrase; then writes the wrong guesses made while locked into
     /// the audit log, each with its own time. Blocking (Argon2id).
     pub fn unlock(&self, passphrase: &Sensitive<String>) -> Result<LockStatus> {
+        crate::privacy::app_lock::check_length(passphrase.expose())?;
         if !self.is_locked() {
             return Ok(self.lock_status());
         }
