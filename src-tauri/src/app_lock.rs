@@ -84,17 +84,17 @@ pub fn lock<R: Runtime>(app: &AppHandle<R>) {
     if !service.lock_enabled() || service.is_locked() {
         return;
     }
-    end_everything(app);
-    service.lock_now();
-    apply_title(app);
+    end_everything_then_lock(app, true);
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let _ = window.reload();
     }
 }
 
-/// Stops speech at once and ends video and voice upstream in the background (each
-/// journaled and audited as usual), and closes the room window now.
-fn end_everything<R: Runtime>(app: &AppHandle<R>) {
+/// Stops speech at once, closes the room window now, and ends video and voice upstream in
+/// the background (each journaled and audited as usual); then, if `lock_after`, locks.
+/// Ending reads the journal, which only the data key opens, so the key is dropped once the
+/// ends are sent, or after five seconds whatever Tavus does: never before.
+fn end_everything_then_lock<R: Runtime>(app: &AppHandle<R>, lock_after: bool) {
     let service = app.state::<Service>();
     service.stop_speech();
     crate::session_window::close_room(app);
@@ -106,9 +106,19 @@ fn end_everything<R: Runtime>(app: &AppHandle<R>) {
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let service = handle.state::<Service>();
-        service.end_voice("quick_exit").await;
-        if let Err(error) = service.end_active(EndReason::EndedByPerson).await {
-            tracing::warn!(code = ?error.code, "session not ended at quick exit; it stays journaled");
+        let ending = async {
+            service.end_voice("quick_exit").await;
+            if let Err(error) = service.end_active(EndReason::EndedByPerson).await {
+                tracing::warn!(code = ?error.code, "session not ended at quick exit; it stays journaled");
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), ending).await;
+        if lock_after && service.lock_enabled() && !service.is_locked() {
+            service.lock_now();
+            apply_title(&handle);
+            if let Some(window) = handle.get_webview_window(MAIN_WINDOW) {
+                let _ = window.reload();
+            }
         }
     });
 }
@@ -121,10 +131,7 @@ pub fn quick_exit<R: Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let _ = window.hide();
     }
-    end_everything(app);
-    if service.lock_enabled() {
-        service.lock_now();
-    }
+    end_everything_then_lock(app, true);
     apply_title(app);
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let _ = window.reload();
